@@ -1,0 +1,150 @@
+"""Pledges and requirements as NumPy arrays, and their compatibility (DESIGN §5).
+
+A pledge p may serve requirement j when its capability is j's or an allowed substitute, its
+regions and roles admit j's, it is ready by j's required-by day, and it exists in the state
+(the state is among its states and all its conditions hold there). Everything is computed
+over whole arrays: the robustness kernel reuses the same masks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from willing.scenario.model import PRIORITY_ORDER, Duration
+from willing.scenario.scenario import Scenario
+from willing.sizing import Requirement
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PledgeArrays:
+    """Every pledge of a scenario, index-aligned with `scenario.pledges`."""
+
+    nation: IntArray  # index into `nations`
+    capability: IntArray  # index into `capabilities`
+    count: IntArray
+    rotation: FloatArray
+    readiness: IntArray
+    personnel: FloatArray  # per unit
+    cost: FloatArray  # US$ m per unit-year (0 when the catalogue has no figure)
+    regions: BoolArray  # P × R
+    roles: BoolArray  # P × roles, all True when the pledge names no role
+    nations: tuple[str, ...]
+    capabilities: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+
+@dataclass(frozen=True)
+class RequirementArrays:
+    capability: IntArray
+    region: IntArray
+    role: IntArray
+    demand: IntArray
+    required_by: IntArray
+    enduring: BoolArray
+    priority: IntArray  # 0 essential, 1 important, 2 desirable
+    component: IntArray  # index into `components`
+    components: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.demand)
+
+
+def pledge_arrays(scenario: Scenario) -> PledgeArrays:
+    nations = tuple(scenario.spec.nations)
+    caps = tuple(scenario.catalogue)
+    regions = {r: i for i, r in enumerate(scenario.spec.regions)}
+    roles = {r: i for i, r in enumerate(scenario.spec.roles)}
+    n_idx = {n: i for i, n in enumerate(nations)}
+    c_idx = {c: i for i, c in enumerate(caps)}
+    ps = scenario.pledges
+    region_m = np.zeros((len(ps), len(regions)), dtype=bool)
+    role_m = np.zeros((len(ps), len(roles)), dtype=bool)
+    for i, p in enumerate(ps):
+        region_m[i, [regions[r] for r in p.regions]] = True
+        if p.roles:
+            role_m[i, [roles[r] for r in p.roles]] = True
+        else:
+            role_m[i, :] = True
+    cat = scenario.catalogue
+    return PledgeArrays(
+        nation=np.array([n_idx[p.nation] for p in ps], dtype=np.int64),
+        capability=np.array([c_idx[p.capability] for p in ps], dtype=np.int64),
+        count=np.array([p.count for p in ps], dtype=np.int64),
+        rotation=np.array([p.rotation for p in ps], dtype=float),
+        readiness=np.array([p.readiness_days for p in ps], dtype=np.int64),
+        personnel=np.array([cat[p.capability].personnel_per_unit for p in ps], dtype=float),
+        cost=np.array([cat[p.capability].cost_musd_per_unit_year or 0.0 for p in ps], dtype=float),
+        regions=region_m, roles=role_m, nations=nations, capabilities=caps,
+    )
+
+
+def requirement_arrays(scenario: Scenario, reqs: list[Requirement]) -> RequirementArrays:
+    caps = {c: i for i, c in enumerate(scenario.catalogue)}
+    regions = {r: i for i, r in enumerate(scenario.spec.regions)}
+    roles = {r: i for i, r in enumerate(scenario.spec.roles)}
+    components = tuple(dict.fromkeys(line.component for line in scenario.spec.mission_lines.values()))
+    comp = {c: i for i, c in enumerate(components)}
+    prio = {p: i for i, p in enumerate(PRIORITY_ORDER)}
+    return RequirementArrays(
+        capability=np.array([caps[r.capability] for r in reqs], dtype=np.int64),
+        region=np.array([regions[r.region] for r in reqs], dtype=np.int64),
+        role=np.array([roles[r.role] for r in reqs], dtype=np.int64),
+        demand=np.array([r.count for r in reqs], dtype=np.int64),
+        required_by=np.array([r.required_by_day for r in reqs], dtype=np.int64),
+        enduring=np.array([r.duration == Duration.ENDURING for r in reqs], dtype=bool),
+        priority=np.array([prio[r.priority] for r in reqs], dtype=np.int64),
+        component=np.array([comp[r.component] for r in reqs], dtype=np.int64),
+        components=components,
+    )
+
+
+def substitution_matrix(scenario: Scenario) -> BoolArray:
+    """S[a, b]: a unit of capability a may fill a requirement for capability b."""
+    caps = list(scenario.catalogue)
+    idx = {c: i for i, c in enumerate(caps)}
+    s = np.eye(len(caps), dtype=bool)
+    for c, cap in scenario.catalogue.items():
+        for sub in cap.substitutes:
+            if sub in idx:
+                s[idx[c], idx[sub]] = True
+    return s
+
+
+def valid_in_state(scenario: Scenario, state: str) -> BoolArray:
+    """Pledges that exist in a state: the state is theirs and all their conditions hold."""
+    holds = scenario.holds(state)
+    return np.array([(not p.states or state in p.states) and set(p.conditions) <= holds
+                     for p in scenario.pledges], dtype=bool)
+
+
+@dataclass(frozen=True)
+class Masks:
+    """Each compatibility test separately (P × J), so gaps can name the one that failed."""
+
+    capability: BoolArray
+    region: BoolArray
+    role: BoolArray
+    ready: BoolArray
+
+    @property
+    def all(self) -> BoolArray:
+        return self.capability & self.region & self.role & self.ready
+
+
+def masks(scenario: Scenario, pa: PledgeArrays, ra: RequirementArrays) -> Masks:
+    sub = substitution_matrix(scenario)
+    return Masks(
+        capability=sub[pa.capability][:, ra.capability],
+        region=pa.regions[:, ra.region],
+        role=pa.roles[:, ra.role],
+        ready=pa.readiness[:, None] <= ra.required_by[None, :],
+    )

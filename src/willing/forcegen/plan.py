@@ -1,0 +1,217 @@
+"""`plan()`: force generation for one contingency state, from scenario to result tables."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from willing import sizing
+from willing.forcegen import arrays, gaps
+from willing.forcegen.model import ForceModel, build
+from willing.forcegen.result import PlanResult
+from willing.forcegen.solve import SolveInfo, solve
+from willing.scenario.model import FairShareKey, Tier
+from willing.scenario.scenario import Scenario
+
+CONTRIBUTING_TIERS = {str(Tier.LEAD), str(Tier.MEMBER)}
+"""Tiers that lead components and carry fair shares; the backstop and the host do not."""
+
+
+def fair_key_values(scenario: Scenario, key: FairShareKey | str) -> np.ndarray:
+    """The fair-share key of each scenario nation (GDP, population or defence budget)."""
+    attr = {"gdp": "gdp_usd_bn", "population": "population",
+            "defence-budget": "milex_usd_bn"}[str(key)]
+    return np.array([float(getattr(scenario.figures[n], attr) or 0.0)
+                     for n in scenario.spec.nations])
+
+
+def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
+         mip_rel_gap: float = 1e-3, fair_share_key: str | None = None) -> PlanResult:
+    """Allocate pledges to the requirements of `state` (the scenario's default state if None).
+
+    Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
+    found, with its optimality gap in `result.solver`.
+    """
+    t0 = time.perf_counter()
+    state = state or scenario.default_state
+    if state not in scenario.spec.states:
+        raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
+    reqs = sizing.for_state(sizing.derive(scenario), state)
+    pa = arrays.pledge_arrays(scenario)
+    ra = arrays.requirement_arrays(scenario, reqs)
+    mk = arrays.masks(scenario, pa, ra)
+    valid = arrays.valid_in_state(scenario, state)
+    compat = mk.all
+
+    spec = scenario.spec
+    tiers = np.array([str(n.tier) for n in spec.nations.values()])
+    lead_ok = np.array([n.hq_capable and n.will_lead for n in spec.nations.values()]) & np.isin(
+        tiers, list(CONTRIBUTING_TIERS))
+    share_min = np.zeros(len(ra.components))
+    for line in spec.mission_lines.values():
+        m = ra.components.index(line.component)
+        share_min[m] = max(share_min[m], line.lead_share_min)
+    can_serve = (compat & valid[:, None]).any(axis=1)
+    fair_ok = np.isin(tiers, list(CONTRIBUTING_TIERS)) & (
+        np.bincount(pa.nation[can_serve], minlength=len(tiers)) > 0)
+    key = fair_share_key or spec.fair_share_key
+    fm = build(pa, ra, compat, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok)
+    build_s = time.perf_counter() - t0
+    values, info = solve(fm, ra, time_limit=max(time_limit - build_s, 0.01),
+                         mip_rel_gap=mip_rel_gap, build_seconds=build_s)
+    return _read_back(scenario, state, reqs, pa, ra, mk, valid, fm, values, info, t0)
+
+
+def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
+               pa: arrays.PledgeArrays, ra: arrays.RequirementArrays, mk: arrays.Masks,
+               valid: np.ndarray, fm: ForceModel, values: np.ndarray, info: SolveInfo,
+               t0: float) -> PlanResult:
+    c = fm.cols
+    x = np.round(values[:c.n_x]).astype(np.int64)
+    used = np.nonzero(x > 0)[0]
+    req_df = sizing.frame(reqs, scenario)
+    filled = np.bincount(fm.pair_j[used], weights=x[used], minlength=len(reqs)).astype(np.int64)
+    req_df["filled"] = filled
+    req_df["unmet"] = req_df["count"] - filled
+    ppu_req = np.array([scenario.catalogue[r.capability].personnel_per_unit for r in reqs])
+    pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * pa.personnel[fm.pair_p[used]],
+                              minlength=len(reqs))
+    req_df["personnel_filled"] = pers_filled.round().astype(np.int64)
+
+    pledges = scenario.pledges
+    rows = []
+    for k in used:
+        p, j = pledges[fm.pair_p[k]], reqs[fm.pair_j[k]]
+        units = int(x[k])
+        cap = scenario.catalogue[p.capability]
+        enduring = bool(ra.enduring[fm.pair_j[k]])
+        rows.append({
+            "state": state, "nation": p.nation, "pledge": p.id, "capability": p.capability,
+            "requirement": j.id, "requirement_capability": j.capability,
+            "mission_line": j.mission_line, "component": j.component, "region": j.region,
+            "role": j.role, "priority": str(j.priority), "duration": str(j.duration),
+            "units": units, "rotation": p.rotation if enduring else 1.0,
+            "pool_units": units * (p.rotation if enduring else 1.0),
+            "personnel": units * cap.personnel_per_unit,
+            "cost_musd_per_year": units * (cap.cost_musd_per_unit_year or 0.0),
+            "readiness_days": p.readiness_days, "required_by_day": j.required_by_day,
+        })
+    alloc = pd.DataFrame(rows, columns=[
+        "state", "nation", "pledge", "capability", "requirement", "requirement_capability",
+        "mission_line", "component", "region", "role", "priority", "duration", "units",
+        "rotation", "pool_units", "personnel", "cost_musd_per_year", "readiness_days",
+        "required_by_day"])
+
+    gap_rows = []
+    for j in np.nonzero(req_df["unmet"].to_numpy() > 0)[0]:
+        r = reqs[j]
+        why = gaps.explain(scenario, state, r, int(j), mk, valid)
+        gap_rows.append({
+            "requirement": r.id, "mission_line": r.mission_line, "component": r.component,
+            "capability": r.capability, "region": r.region, "role": r.role,
+            "priority": str(r.priority), "required": r.count, "filled": int(filled[j]),
+            "unmet": int(r.count - filled[j]), "unmet_personnel": int((r.count - filled[j])
+                                                                      * ppu_req[j]),
+            "reason_code": why.code, "reason": why.text,
+        })
+    gap_df = pd.DataFrame(gap_rows, columns=[
+        "requirement", "mission_line", "component", "capability", "region", "role", "priority",
+        "required", "filled", "unmet", "unmet_personnel", "reason_code", "reason"])
+
+    leads = _leads(scenario, ra, fm, values, alloc)
+    by_component = _by_component(ra, req_df, alloc, leads)
+    by_nation = _by_nation(scenario, fm, alloc)
+    return PlanResult(scenario=scenario, state=state, requirements=req_df, allocation=alloc,
+                      gaps=gap_df, by_nation=by_nation, by_component=by_component, leads=leads,
+                      solver=info,
+                      seconds=time.perf_counter() - t0, requirement_list=reqs)
+
+
+def _leads(scenario: Scenario, ra: arrays.RequirementArrays, fm: ForceModel, values: np.ndarray,
+           alloc: pd.DataFrame) -> pd.DataFrame:
+    c = fm.cols
+    nations = list(scenario.spec.nations)
+    share_min = {line.component: line.lead_share_min for line in scenario.spec.mission_lines.values()}
+    lead_of: dict[str, str] = {}
+    for i, nm in enumerate(fm.lead_nm):
+        if values[c.l0 + i] > 0.5:
+            lead_of[ra.components[fm.nm_comp[nm]]] = nations[fm.nm_nation[nm]]
+    candidates = {ra.components[m] for m in fm.nm_comp[fm.lead_nm]}
+    rows = []
+    for m in fm.comp_with_demand:
+        comp = ra.components[m]
+        part = alloc[alloc["component"] == comp]
+        total = float(part["personnel"].sum())
+        lead = lead_of.get(comp)
+        if lead is not None:
+            mine = float(part.loc[part["nation"] == lead, "personnel"].sum())
+            rows.append({"component": comp, "lead": lead, "lead_personnel": int(mine),
+                         "component_personnel": int(total),
+                         "lead_share": mine / total if total else 0.0,
+                         "lead_share_min": share_min[comp], "status": "led", "reason": ""})
+        else:
+            why = (f"no HQ-capable nation willing to lead can contribute to {comp}"
+                   if comp not in candidates else
+                   f"no HQ-capable participant brings {share_min[comp]:.0%} of {comp}'s personnel")
+            rows.append({"component": comp, "lead": None, "lead_personnel": 0,
+                         "component_personnel": int(total), "lead_share": 0.0,
+                         "lead_share_min": share_min[comp], "status": "leaderless",
+                         "reason": why})
+    return pd.DataFrame(rows, columns=["component", "lead", "lead_personnel",
+                                       "component_personnel", "lead_share", "lead_share_min",
+                                       "status", "reason"])
+
+
+def _by_component(ra: arrays.RequirementArrays, req_df: pd.DataFrame, alloc: pd.DataFrame,
+                  leads: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for comp in ra.components:
+        r = req_df[req_df["component"] == comp]
+        if r.empty:
+            continue
+        a = alloc[alloc["component"] == comp]
+        per_nation = a.groupby("nation")["personnel"].sum()
+        total = float(per_nation.sum())
+        hhi = float(((per_nation / total) ** 2).sum()) if total else 0.0
+        lead = leads.loc[leads["component"] == comp, "lead"]
+        rows.append({
+            "component": comp, "mission_lines": ",".join(sorted(r["mission_line"].unique())),
+            "units_required": int(r["count"].sum()), "units_filled": int(r["filled"].sum()),
+            "units_unmet": int(r["unmet"].sum()),
+            "personnel_required": int(r["personnel"].sum()),
+            "personnel_filled": int(r["personnel_filled"].sum()),
+            "coverage": float(r["filled"].sum() / r["count"].sum()) if r["count"].sum() else 1.0,
+            "nations": int(per_nation.size), "lead": lead.iloc[0] if len(lead) else None,
+            "herfindahl": hhi,
+        })
+    return pd.DataFrame(rows)
+
+
+def _by_nation(scenario: Scenario, fm: ForceModel, alloc: pd.DataFrame) -> pd.DataFrame:
+    nations = list(scenario.spec.nations)
+    share = dict.fromkeys(nations, np.nan)
+    for n, s in zip(fm.fair_nations, fm.fair_share, strict=True):
+        share[nations[n]] = float(s)
+    fair_set = {nations[n] for n in fm.fair_nations}
+    g = alloc.groupby("nation").agg(units=("units", "sum"), pool_units=("pool_units", "sum"),
+                                    personnel=("personnel", "sum"),
+                                    cost_musd_per_year=("cost_musd_per_year", "sum"))
+    fair_total = float(g.loc[g.index.isin(fair_set), "personnel"].sum())
+    comps = alloc.groupby("nation")["component"].agg(lambda s: ",".join(sorted(set(s))))
+    rows = []
+    for iso in nations:
+        spec = scenario.spec.nations[iso]
+        pers = float(g["personnel"].get(iso, 0.0))
+        fair = share[iso] * fair_total if iso in fair_set else np.nan
+        rows.append({
+            "nation": iso, "name": scenario.figures[iso].name, "tier": str(spec.tier),
+            "units": int(g["units"].get(iso, 0)), "pool_units": float(g["pool_units"].get(iso, 0.0)),
+            "personnel": int(pers),
+            "cost_musd_per_year": float(g["cost_musd_per_year"].get(iso, 0.0)),
+            "components": comps.get(iso, ""),
+            "fair_share": share[iso], "fair_personnel": fair,
+            "ratio": pers / fair if fair and fair == fair and fair > 0 else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("nation")

@@ -1,0 +1,121 @@
+"""The result of force generation in one state: tables an analyst can group and join."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from willing.forcegen.solve import SolveInfo
+from willing.scenario.scenario import Scenario
+from willing.sizing import Requirement
+
+PRIORITIES = ["essential", "important", "desirable"]
+
+
+@dataclass
+class PlanResult:
+    """An optimal allocation of pledges to requirements in one contingency state.
+
+    Every table uses the same vocabulary (`nation`, `component`, `mission_line`,
+    `requirement`, `pledge`, `priority`), so they join and group alike.
+    """
+
+    scenario: Scenario
+    state: str
+    requirements: pd.DataFrame  # one row per requirement, with filled and unmet units
+    allocation: pd.DataFrame  # one row per (pledge, requirement) with units > 0
+    gaps: pd.DataFrame  # one row per requirement with unmet units, with the reason
+    by_nation: pd.DataFrame  # contribution against fair share, per nation
+    by_component: pd.DataFrame  # fill, nations, lead and Herfindahl per component
+    leads: pd.DataFrame  # lead nation of each component, or why there is none
+    solver: SolveInfo
+    seconds: float
+    requirement_list: list[Requirement] = field(default_factory=list, repr=False)
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """Units and personnel required and filled, by mission line and priority."""
+        r = self.requirements
+        if r.empty:
+            return pd.DataFrame(columns=["mission_line", "priority", "required", "filled",
+                                         "personnel_required", "personnel_filled", "coverage"])
+        g = (r.groupby(["mission_line", "priority"], sort=False)[
+            ["count", "filled", "personnel", "personnel_filled"]].sum().reset_index())
+        g = g.rename(columns={"count": "required", "personnel": "personnel_required"})
+        g["coverage"] = (g["filled"] / g["required"]).where(g["required"] > 0, 1.0)
+        order = {p: i for i, p in enumerate(PRIORITIES)}
+        return g.sort_values(["mission_line", "priority"],
+                             key=lambda s: s.map(order) if s.name == "priority" else s
+                             ).reset_index(drop=True)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: coverage overall and of essential requirements."""
+        r = self.requirements
+        req = float(r["count"].sum()) if not r.empty else 0.0
+        ess = r[r["priority"] == "essential"] if not r.empty else r
+        ess_req = float(ess["count"].sum()) if not ess.empty else 0.0
+        return {
+            "scenario": self.scenario.name,
+            "force_option": self.scenario.force_option,
+            "state": self.state,
+            "requirements": len(r),
+            "units_required": int(req),
+            "units_filled": int(r["filled"].sum()) if not r.empty else 0,
+            "coverage": float(r["filled"].sum() / req) if req else 1.0,
+            "essential_coverage": float(ess["filled"].sum() / ess_req) if ess_req else 1.0,
+            "personnel_deployed": int(self.allocation["personnel"].sum())
+            if not self.allocation.empty else 0,
+            "nations_contributing": int(self.allocation["nation"].nunique())
+            if not self.allocation.empty else 0,
+            "gaps": len(self.gaps),
+            "solver_status": self.solver.status,
+            "mip_gap": self.solver.mip_gap,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, as plain JSON-ready data."""
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{str(k): _plain(v) for k, v in row.items()}
+                    for row in df.reset_index().to_dict(orient="records")] if not df.empty else []
+
+        return {
+            "summary": self.summary(),
+            "coalition": records(self.scenario.nations_frame[["name", "tier", "willingness"]]),
+            "coverage": records(self.coverage),
+            "requirements": records(self.requirements),
+            "allocation": records(self.allocation),
+            "gaps": records(self.gaps),
+            "leads": records(self.leads),
+            "by_nation": records(self.by_nation),
+            "by_component": records(self.by_component),
+            "solver": {
+                "status": self.solver.status, "mip_gap": self.solver.mip_gap,
+                "build_seconds": self.solver.build_seconds,
+                "solve_seconds": self.solver.solve_seconds,
+                "unmet_by_tier": self.solver.unmet_by_tier,
+                "stages": [vars(s) for s in self.solver.stages],
+            },
+        }
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        head = (f"<h3>willing plan — {s['scenario']} ({s['force_option'] or 'base'}), "
+                f"state {s['state']}</h3><p>coverage {s['coverage']:.1%} · essential "
+                f"{s['essential_coverage']:.1%} · {s['personnel_deployed']:,} personnel from "
+                f"{s['nations_contributing']} nations · {s['gaps']} gaps · solver "
+                f"{s['solver_status']} (gap {s['mip_gap']:.2%}) in {s['seconds']:.2f} s</p>")
+        return (head + "<h4>Leads</h4>" + self.leads.to_html(index=False)
+                + "<h4>Coverage</h4>" + self.coverage.to_html(index=False)
+                + "<h4>Gaps</h4>" + self.gaps.to_html(index=False)
+                + "<h4>By nation</h4>" + self.by_nation.to_html())
+
+
+def _plain(v: Any) -> Any:
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v != v:  # NaN
+        return None
+    return v

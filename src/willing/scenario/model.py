@@ -1,0 +1,340 @@
+"""The scenario file's shape, as pydantic models.
+
+These models describe what a planner writes in YAML and nothing more: unknown keys are errors
+(a typo must not silently drop a pledge), every number has its range, and cross-references
+(regions, states, capabilities, conditions) are checked in `references.py`, where each problem
+can be reported with its line. Derived things (requirements, resolved pledge counts) live in
+the stages that derive them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
+"""Identifiers of regions, states, events, roles, requirements and capabilities: kebab-case."""
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors, values are not coerced from str."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=False)
+
+
+class Tier(StrEnum):
+    """Two-tier coalition: European framework nations lead, members contribute, the US backs."""
+
+    LEAD = "lead"
+    MEMBER = "member"
+    BACKSTOP = "backstop"
+    HOST = "host"
+
+
+class Priority(StrEnum):
+    """Requirement priority; force generation fills them lexicographically in this order."""
+
+    ESSENTIAL = "essential"
+    IMPORTANT = "important"
+    DESIRABLE = "desirable"
+
+
+PRIORITY_ORDER: tuple[Priority, ...] = (Priority.ESSENTIAL, Priority.IMPORTANT, Priority.DESIRABLE)
+
+
+class Duration(StrEnum):
+    """Enduring requirements rotate units (rule of three); surge ones use the whole count once."""
+
+    ENDURING = "enduring"
+    SURGE = "surge"
+
+
+class Condition(StrEnum):
+    """What must hold for a pledge to exist at all (DESIGN §1)."""
+
+    US_BACKSTOP = "us-backstop"
+    CEASEFIRE = "ceasefire"
+    ADVERSARY_CONSENT = "adversary-consent"
+    MANDATE = "mandate"
+    PARLIAMENT = "parliament"
+
+
+class FairShareKey(StrEnum):
+    GDP = "gdp"
+    POPULATION = "population"
+    DEFENCE_BUDGET = "defence-budget"
+
+
+class Region(Strict):
+    name: str
+    in_ukraine: bool = Field(description="True for regions on Ukrainian soil (land operations).")
+    description: str | None = None
+
+
+class State(Strict):
+    description: str | None = None
+    holds: list[Condition] = Field(
+        default_factory=list,
+        description="Conditions that hold in this state; a pledge survives only if all of its "
+        "conditions (and its nation's) hold.",
+    )
+
+
+class Event(Strict):
+    id: Id
+    from_: Id = Field(alias="from")
+    to: Id
+    description: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Uncertainty(Strict):
+    """Probabilities of the political unknowns, drawn by the robustness Monte Carlo."""
+
+    us_backstop: Probability = 0.6
+    adversary_consent: Probability = 0.3
+    ceasefire_holds: Probability = 0.7
+    mandate: Probability = 1.0
+    correlation: Probability = Field(
+        0.3, description="Loading of the one-factor Gaussian copula over national decisions."
+    )
+    source: str | None = None
+    assumption: str | None = None
+
+
+class Defaults(Strict):
+    """Scenario-wide pledge defaults, each with its source."""
+
+    rotation: float = Field(3.0, ge=1.0, description="UK 'rule of three': deployed, preparing, recovering.")
+    max_tour_months: int | None = Field(6, ge=1)
+    readiness_days: int = Field(30, ge=0)
+    source: str | None = None
+
+
+class CapabilitySpec(Strict):
+    """A catalogue entry added or overridden by the scenario (same fields as capabilities.csv)."""
+
+    name: str | None = None
+    component: Literal["LAND", "AIR", "MARITIME", "REGENERATION"] | None = None
+    unit: str | None = None
+    unit_size: int | None = Field(None, ge=1)
+    personnel_per_unit: int | None = Field(None, ge=0)
+    lift_tonnes_per_unit: float | None = Field(None, ge=0)
+    lift_mode: Literal["self", "surface"] | None = None
+    cost_musd_per_unit_year: float | None = Field(None, ge=0)
+    hq_level: Literal["force", "component", "brigade"] | None = None
+    substitutes: list[Id] | None = None
+    source: str | None = None
+    notes: str | None = None
+
+
+class Pledge(Strict):
+    """What one nation offers: units of one capability, with its caveats and conditions."""
+
+    id: Id | None = Field(None, description="Defaults to '<ISO3>-<n>' (1-based).")
+    capability: Id
+    count: int | None = Field(None, ge=0, description="Units pledged (the whole rotation pool).")
+    share_of_active: float | None = Field(
+        None,
+        gt=0.0,
+        le=0.2,
+        description="Stated scaling rule instead of count: units = floor(share x active "
+        "personnel / (personnel per unit)), at least 1.",
+    )
+    rotation: float | None = Field(None, ge=1.0, description="Units in the pool per unit deployed.")
+    max_tour_months: int | None = Field(None, ge=1)
+    readiness_days: int | None = Field(None, ge=0)
+    regions: list[Id] = Field(min_length=1, description="Regions the pledge may serve in.")
+    roles: list[Id] = Field(default_factory=list, description="Roles allowed; empty = any.")
+    states: list[Id] = Field(default_factory=list, description="States it is valid in; empty = all.")
+    conditions: list[Condition] = Field(default_factory=list)
+    source: str | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Pledge:
+        if (self.count is None) == (self.share_of_active is None):
+            raise ValueError("give exactly one of 'count' or 'share_of_active'")
+        return self
+
+
+class Nation(Strict):
+    tier: Tier
+    willingness: Probability = 0.5
+    hq_capable: bool = False
+    will_lead: bool = Field(True, description="False: the nation never takes a component lead.")
+    conditions: list[Condition] = Field(default_factory=list)
+    pledges: list[Pledge] = Field(default_factory=list)
+    population: int | None = Field(None, ge=0, description="Overrides nations.csv.")
+    gdp_usd_bn: float | None = Field(None, ge=0)
+    milex_usd_bn: float | None = Field(None, ge=0)
+    active_personnel: int | None = Field(None, ge=0)
+    source: str | None = None
+    assumption: str | None = None
+
+
+# --- sizing rules (DESIGN §4) -------------------------------------------------------------
+
+
+class RuleBase(Strict):
+    id: Id
+    role: Id
+    priority: Priority = Priority.ESSENTIAL
+    required_by_day: int = Field(90, ge=0)
+    duration: Duration = Duration.ENDURING
+    states: list[Id] = Field(default_factory=list, description="States it applies in; empty = all.")
+    source: str | None = None
+    assumption: str | None = None
+
+
+class TemplateLine(Strict):
+    capability: Id
+    share: float = Field(gt=0.0, le=1.0, description="Share of the headline personnel.")
+    priority: Priority | None = None
+    role: Id | None = None
+
+
+class HeadlineRule(RuleBase):
+    """A personnel target split into units by a template and into regions by shares."""
+
+    rule: Literal["headline"]
+    personnel: int = Field(gt=0)
+    region_split: dict[Id, float] = Field(min_length=1)
+    template: list[TemplateLine] = Field(min_length=1)
+
+    @field_validator("region_split")
+    @classmethod
+    def _split_sums_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(s < 0 for s in v.values()) or abs(sum(v.values()) - 1.0) > 1e-6:
+            raise ValueError(f"shares must be ≥ 0 and sum to 1, got sum {sum(v.values()):g}")
+        return v
+
+    @field_validator("template")
+    @classmethod
+    def _template_within_total(cls, v: list[TemplateLine]) -> list[TemplateLine]:
+        total = sum(t.share for t in v)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"template shares must sum to at most 1, got {total:g}")
+        return v
+
+
+class PopulationRule(RuleBase):
+    """Quinlivan (1995): forces = ratio x population / 1000, filled with one capability."""
+
+    rule: Literal["population"]
+    capability: Id
+    region: Id
+    population: int = Field(gt=0)
+    ratio: float = Field(gt=0.0, le=50.0, description="Troops per 1000 inhabitants.")
+
+
+class CapRule(RuleBase):
+    """Continuous combat air patrol: aircraft = stations·2·24/on/sortie_rate/mission_capable."""
+
+    rule: Literal["cap"]
+    capability: Id = "fighter-squadron"
+    region: Id
+    stations: int = Field(ge=1)
+    endurance_h: float = Field(gt=0.0)
+    transit_h: float = Field(ge=0.0)
+    sortie_rate: float = Field(gt=0.0, description="Sorties per aircraft per day.")
+    mission_capable: float = Field(gt=0.0, le=1.0)
+    aircraft_per_unit: int | None = Field(None, ge=1, description="Defaults to the unit size.")
+
+    @model_validator(mode="after")
+    def _time_on_station(self) -> CapRule:
+        if self.endurance_h <= 2 * self.transit_h:
+            raise ValueError(
+                f"endurance_h ({self.endurance_h:g}) must exceed 2·transit_h "
+                f"({2 * self.transit_h:g}) to leave time on station"
+            )
+        return self
+
+
+class McmRule(RuleBase):
+    """Mine countermeasures: vessels = area / (clearance per vessel-day · days), plus escorts."""
+
+    rule: Literal["mcm"]
+    capability: Id = "mcm-vessel"
+    region: Id
+    area_km2: float = Field(gt=0.0)
+    clearance_km2_per_vessel_day: float = Field(gt=0.0)
+    days: int = Field(ge=1)
+    convoys: int = Field(0, ge=0, description="Convoys escorted at once (grain corridor).")
+    escorts_per_convoy: int = Field(0, ge=0)
+    escort_capability: Id = "frigate"
+
+
+class TrainingRule(RuleBase):
+    """Regeneration: teams = trainees per year / (trainees per team-cycle · cycles per year)."""
+
+    rule: Literal["training"]
+    capability: Id = "training-team"
+    region: Id
+    trainees_per_year: int = Field(gt=0)
+    trainees_per_team_cycle: int = Field(gt=0)
+    cycles_per_year: float = Field(gt=0.0)
+
+
+class ExplicitRule(RuleBase):
+    """A requirement line written by hand."""
+
+    rule: Literal["explicit"]
+    capability: Id
+    region: Id
+    count: int = Field(ge=0)
+
+
+SizingRule = Annotated[
+    HeadlineRule | PopulationRule | CapRule | McmRule | TrainingRule | ExplicitRule,
+    Field(discriminator="rule"),
+]
+
+
+class MissionLine(Strict):
+    component: str = Field(description="The component command that runs this line, e.g. LAND.")
+    lead_share_min: float = Field(
+        0.3, ge=0.0, le=1.0, description="The lead brings at least this share of its personnel."
+    )
+    description: str | None = None
+    requirements: list[SizingRule] = Field(default_factory=list)
+
+
+MISSION_LINES: tuple[str, ...] = ("regeneration", "air", "maritime", "land")
+
+
+class ForceOption(Strict):
+    """A named override of the base scenario (Calliope style): requirement id → new inputs."""
+
+    description: str | None = None
+    source: str | None = None
+    overrides: dict[Id, dict[str, object]] = Field(default_factory=dict)
+
+
+class ScenarioSpec(Strict):
+    """The whole scenario file."""
+
+    name: Id
+    title: str | None = None
+    description: str | None = None
+    horizon_years: int = Field(3, ge=1, le=30)
+    default_state: Id
+    force_option: Id | None = None
+    force_options: dict[Id, ForceOption] = Field(default_factory=dict)
+    fair_share_key: FairShareKey = FairShareKey.GDP
+    defaults: Defaults = Field(default_factory=Defaults)
+    regions: dict[Id, Region] = Field(min_length=1)
+    roles: list[Id] = Field(min_length=1)
+    states: dict[Id, State] = Field(min_length=1)
+    events: list[Event] = Field(default_factory=list)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    capabilities: dict[Id, CapabilitySpec] = Field(default_factory=dict)
+    mission_lines: dict[Literal["regeneration", "air", "maritime", "land"], MissionLine] = Field(
+        min_length=1
+    )
+    nations: dict[str, Nation] = Field(min_length=1)

@@ -1,0 +1,285 @@
+"""A loaded scenario: the validated file, resolved against the packaged data."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from willing.scenario import packaged
+from willing.scenario.errors import Problem, ScenarioError
+from willing.scenario.model import (
+    CapabilitySpec,
+    Condition,
+    ScenarioSpec,
+    SizingRule,
+)
+from willing.scenario.references import check
+from willing.scenario.validation import problems_from
+from willing.scenario.yamlmarks import locate, parse, plain
+
+
+@dataclass(frozen=True)
+class PledgeRecord:
+    """A pledge with its defaults and its nation's conditions applied, and its count resolved."""
+
+    id: str
+    nation: str
+    capability: str
+    count: int
+    rotation: float
+    max_tour_months: int | None
+    readiness_days: int
+    regions: tuple[str, ...]
+    roles: tuple[str, ...]
+    states: tuple[str, ...]
+    conditions: tuple[str, ...]
+    source: str | None
+    assumption: str | None
+    count_rule: str
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    """A sizing rule of a mission line, after the force option's overrides."""
+
+    mission_line: str
+    component: str
+    rule: Any  # one of the SizingRule models
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready for sizing and force generation."""
+
+    spec: ScenarioSpec
+    file: str
+    text: str
+    force_option: str | None
+    catalogue: dict[str, packaged.Capability]
+    figures: dict[str, packaged.NationFigures]
+    pledges: list[PledgeRecord]
+    rules: list[RuleRecord]
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def states(self) -> list[str]:
+        return list(self.spec.states)
+
+    @property
+    def default_state(self) -> str:
+        return self.spec.default_state
+
+    def holds(self, state: str) -> set[str]:
+        """The conditions that hold in a state."""
+        return {str(c) for c in self.spec.states[state].holds}
+
+    def component_of(self, mission_line: str) -> str:
+        return self.spec.mission_lines[mission_line].component  # type: ignore[index]
+
+    @cached_property
+    def nations_frame(self) -> pd.DataFrame:
+        """Nations in the scenario with tier, willingness and public figures."""
+        rows = []
+        for iso, n in self.spec.nations.items():
+            f = self.figures[iso]
+            rows.append({
+                "nation": iso, "name": f.name, "tier": str(n.tier), "willingness": n.willingness,
+                "hq_capable": n.hq_capable, "will_lead": n.will_lead,
+                "conditions": ",".join(map(str, n.conditions)),
+                "population": f.population, "gdp_usd_bn": f.gdp_usd_bn,
+                "milex_usd_bn": f.milex_usd_bn, "active_personnel": f.active_personnel,
+                "nato": f.nato, "eu": f.eu,
+                "pledged_units": sum(p.count for p in self.pledges if p.nation == iso),
+            })
+        return pd.DataFrame(rows).set_index("nation")
+
+    @cached_property
+    def pledges_frame(self) -> pd.DataFrame:
+        """Every pledge, one row each, lists joined with commas."""
+        rows = []
+        for p in self.pledges:
+            cap = self.catalogue[p.capability]
+            rows.append({
+                "pledge": p.id, "nation": p.nation, "capability": p.capability,
+                "component": cap.component, "count": p.count, "rotation": p.rotation,
+                "personnel_per_unit": cap.personnel_per_unit,
+                "readiness_days": p.readiness_days, "max_tour_months": p.max_tour_months,
+                "regions": ",".join(p.regions), "roles": ",".join(p.roles),
+                "states": ",".join(p.states), "conditions": ",".join(p.conditions),
+                "count_rule": p.count_rule, "source": p.source or "", "assumption": p.assumption or "",
+            })
+        return pd.DataFrame(rows)
+
+
+def load_scenario(path: str | Path | None = None, *, force_option: str | None = None) -> Scenario:
+    """Load and validate a scenario file, or the packaged `ukraine-2025` when no path is given.
+
+    Raises `ScenarioError` listing every problem with file, line, column and field path.
+    """
+    if path is None:
+        return parse_scenario(packaged.scenario_text(), packaged.scenario_display_path(),
+                              force_option=force_option)
+    p = Path(path)
+    if not p.is_file():
+        if str(path) in packaged.scenario_names():
+            return parse_scenario(packaged.scenario_text(str(path)),
+                                  packaged.scenario_display_path(str(path)),
+                                  force_option=force_option)
+        raise ScenarioError(str(path), [Problem((), "no such file (nor a packaged scenario: "
+                                               f"{', '.join(packaged.scenario_names())})")])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [Problem((), f"cannot read the file: {exc}")]) from None
+    return parse_scenario(text, str(path), force_option=force_option)
+
+
+def parse_scenario(text: str, file: str = "<scenario>", *,
+                   force_option: str | None = None) -> Scenario:
+    """Validate scenario text; `file` is the name errors are reported under."""
+    doc, problems = parse(text)
+    if problems:
+        raise ScenarioError(file, problems)
+    if doc is None:
+        raise ScenarioError(file, [Problem((), "the file is empty; a scenario is a mapping with "
+                                           "at least name, default_state, regions, roles, "
+                                           "states, mission_lines and nations")])
+    if not isinstance(doc, dict):
+        raise ScenarioError(file, [Problem((), "a scenario must be a mapping (key: value), got "
+                                           f"a {type(plain(doc)).__name__}", 1, 1)])
+    try:
+        spec = ScenarioSpec.model_validate(plain(doc))
+    except ValidationError as exc:
+        raise ScenarioError(file, problems_from(exc, doc, ScenarioSpec)) from None
+
+    catalogue = _catalogue(spec)
+    figures_all = packaged.nations()
+    problems = check(spec, set(catalogue), figures_all)
+    option = force_option if force_option is not None else spec.force_option
+    if force_option is not None and force_option not in spec.force_options:
+        valid = ", ".join(spec.force_options) or "none declared"
+        problems.append(Problem(("force_option",), f"unknown force option '{force_option}'; "
+                                f"valid: {valid}"))
+    if problems:
+        raise ScenarioError(file, [_located(doc, p) for p in problems])
+
+    rules, problems = _rules(spec, option, doc)
+    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
+    pledges = _pledges(spec, catalogue, figures)
+    if problems:
+        raise ScenarioError(file, problems)
+    return Scenario(spec=spec, file=file, text=text, force_option=option, catalogue=catalogue,
+                    figures=figures, pledges=pledges, rules=rules)
+
+
+def _located(doc: Any, problem: Problem) -> Problem:
+    path, line, col = locate(doc, problem.path)
+    return replace(problem, path=path, line=line, column=col)
+
+
+def _catalogue(spec: ScenarioSpec) -> dict[str, packaged.Capability]:
+    """The packaged catalogue with the scenario's additions and overrides."""
+    cat = dict(packaged.capabilities())
+    for cid, over in spec.capabilities.items():
+        cat[cid] = _merge_capability(cid, over, cat.get(cid))
+    return cat
+
+
+def _merge_capability(cid: str, over: CapabilitySpec,
+                      base: packaged.Capability | None) -> packaged.Capability:
+    values = {k: v for k, v in over.model_dump().items() if v is not None}
+    if "substitutes" in values:
+        values["substitutes"] = tuple(values["substitutes"])
+    if base is not None:
+        return replace(base, **values)
+    return packaged.Capability(
+        id=cid, name=values.get("name", cid), component=values.get("component", "LAND"),
+        unit=values.get("unit", "unit"), unit_size=values.get("unit_size"),
+        personnel_per_unit=values.get("personnel_per_unit", 0),
+        lift_tonnes_per_unit=values.get("lift_tonnes_per_unit", 0.0),
+        lift_mode=values.get("lift_mode", "surface"),
+        cost_musd_per_unit_year=values.get("cost_musd_per_unit_year"),
+        hq_level=values.get("hq_level"), substitutes=values.get("substitutes", ()),
+        source=values.get("source", "scenario"), notes=values.get("notes", ""),
+    )
+
+
+def _rules(spec: ScenarioSpec, option: str | None,
+           doc: Any) -> tuple[list[RuleRecord], list[Problem]]:
+    """Sizing rules of every mission line, with the chosen force option's overrides applied."""
+    overrides = spec.force_options[option].overrides if option else {}
+    out: list[RuleRecord] = []
+    problems: list[Problem] = []
+    for line_id, line in spec.mission_lines.items():
+        for rule in line.requirements:
+            values = overrides.get(rule.id)
+            if values:
+                model: type[BaseModel] = type(rule)
+                try:
+                    rule = model.model_validate(  # type: ignore[assignment]
+                        {**rule.model_dump(by_alias=True), **values})
+                except ValidationError as exc:
+                    problems += problems_from(exc, doc, model,
+                                              ("force_options", option or "", "overrides", rule.id))
+                    continue
+            out.append(RuleRecord(line_id, line.component, rule))
+    return out, problems
+
+
+def _figures(iso: str, spec: ScenarioSpec,
+             table: dict[str, packaged.NationFigures]) -> packaged.NationFigures:
+    """Packaged figures for a nation, overridden by what the scenario states."""
+    n = spec.nations[iso]
+    base = table.get(iso) or packaged.NationFigures(
+        iso3=iso, name=iso, population=None, gdp_usd_bn=None, milex_usd_bn=None,
+        milex_pct_gdp=None, active_personnel=None, nato=False, eu=False, source="scenario",
+        notes="")
+    over = {k: getattr(n, k) for k in ("population", "gdp_usd_bn", "milex_usd_bn",
+                                       "active_personnel") if getattr(n, k) is not None}
+    return replace(base, **over) if over else base
+
+
+def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
+             figures: dict[str, packaged.NationFigures]) -> list[PledgeRecord]:
+    d = spec.defaults
+    out: list[PledgeRecord] = []
+    for iso, nation in spec.nations.items():
+        for k, p in enumerate(nation.pledges):
+            if p.count is not None:
+                count, rule = p.count, "stated count"
+            else:
+                share = p.share_of_active or 0.0
+                active = figures[iso].active_personnel or 0
+                ppu = max(catalogue[p.capability].personnel_per_unit, 1)
+                count = max(1, math.floor(share * active / ppu))
+                rule = f"floor({share:g} × {active:,} active / {ppu} per unit), at least 1"
+            conditions = tuple(dict.fromkeys([*map(str, nation.conditions), *map(str, p.conditions)]))
+            out.append(PledgeRecord(
+                id=p.id or f"{iso}-{k + 1}", nation=iso, capability=p.capability, count=count,
+                rotation=p.rotation if p.rotation is not None else d.rotation,
+                max_tour_months=p.max_tour_months if p.max_tour_months is not None
+                else d.max_tour_months,
+                readiness_days=p.readiness_days if p.readiness_days is not None
+                else d.readiness_days,
+                regions=tuple(p.regions), roles=tuple(p.roles), states=tuple(p.states),
+                conditions=conditions, source=p.source, assumption=p.assumption, count_rule=rule,
+            ))
+    return out
+
+
+__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "load_scenario",
+           "parse_scenario"]

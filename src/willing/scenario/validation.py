@@ -1,0 +1,89 @@
+"""Turn pydantic validation errors into problems that say what would be valid."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from willing.scenario.errors import PathPart, Problem
+from willing.scenario.yamlmarks import locate
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The BaseModel classes an annotation can hold directly (unions and Annotated unwrapped)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) for m in _models_in(a)]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return []
+
+
+def _child(annotation: Any, step: PathPart) -> Any:
+    """The annotation of what sits under `step` in a value of type `annotation`."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _child(typing.get_args(annotation)[0], step)
+    if origin in (list, dict):
+        return typing.get_args(annotation)[-1]
+    if origin in (typing.Union, types.UnionType):
+        for model in _models_in(annotation):
+            rule = model.model_fields.get("rule")
+            if rule is not None and step in typing.get_args(rule.annotation):
+                return model
+            if step in model.model_fields or any(f.alias == step for f in model.model_fields.values()):
+                return _child(model, step)
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, field in annotation.model_fields.items():
+            if step in (name, field.alias):
+                return field.annotation
+        return None
+    return None
+
+
+def valid_keys(root: type[BaseModel], parent: Sequence[PathPart]) -> list[str]:
+    """The keys a mapping at `parent` may hold, for an 'unknown key' message."""
+    annotation: Any = root
+    for step in parent:
+        annotation = _child(annotation, step)
+        if annotation is None:
+            return []
+    keys: list[str] = []
+    for model in _models_in(annotation):
+        keys += [f.alias or n for n, f in model.model_fields.items()]
+    return sorted(set(keys))
+
+
+def _message(root: type[BaseModel], err: ErrorDetails, path: tuple[PathPart, ...]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(path[-1]) if path else "?"
+        keys = valid_keys(root, path[:-1])
+        close = difflib.get_close_matches(key, keys, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key '{key}'{hint}; valid keys: {', '.join(keys)}"
+    if kind == "missing":
+        return "required field is missing"
+    msg = err["msg"]
+    if "input" in err and not isinstance(err["input"], dict | list):
+        msg += f", got {err['input']!r}"
+    return msg
+
+
+def problems_from(exc: ValidationError, doc: Any, root: type[BaseModel],
+                  prefix: tuple[PathPart, ...] = ()) -> list[Problem]:
+    """Problems (with line and column) for every error of a pydantic validation."""
+    out: list[Problem] = []
+    for err in exc.errors():
+        path, line, col = locate(doc, prefix + tuple(err["loc"]))
+        out.append(Problem(path, _message(root, err, path[len(prefix):]), line, col))
+    return out

@@ -1,0 +1,83 @@
+"""YAML reading that keeps line marks, and the lookup of a field path's line and column."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from willing.scenario.errors import PathPart, Problem
+
+
+def parse(text: str) -> tuple[Any, list[Problem]]:
+    """Parse YAML text, keeping line marks. Returns the document or the syntax problem."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text), []
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
+        if "duplicate key" in what:
+            what += " (each key, nation or region may appear only once)"
+        line = mark.line + 1 if mark is not None else None
+        col = mark.column + 1 if mark is not None else None
+        return None, [Problem((), f"YAML syntax error: {what}", line, col)]
+    except YAMLError as exc:
+        return None, [Problem((), f"YAML syntax error: {exc}")]
+
+
+def plain(node: Any) -> Any:
+    """Round-trip YAML nodes to plain dicts, lists, str, int, float, bool."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def locate(doc: Any, path: Sequence[PathPart]) -> tuple[tuple[PathPart, ...], int | None, int | None]:
+    """Line and column (1-based) of the deepest node of `path` present in `doc`.
+
+    Pydantic puts the tag of a discriminated union (`headline`) and union branch names in its
+    error paths; steps that are not in the document are dropped from the returned path.
+    """
+    node = doc
+    line: int | None = None
+    col: int | None = None
+    clean: list[PathPart] = []
+    if isinstance(node, CommentedMap | CommentedSeq):
+        line, col = node.lc.line + 1, node.lc.col + 1
+    for step in path:
+        if isinstance(node, CommentedMap) and step in node:
+            kl, kc = node.lc.key(step)
+            line, col = kl + 1, kc + 1
+            node = node[step]
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
+            il, ic = node.lc.item(step)
+            line, col = il + 1, ic + 1
+            node = node[step]
+        elif isinstance(node, dict) and _is_union_step(node, step):
+            continue
+        elif isinstance(step, str) and "[" in step:
+            continue  # a union branch below a scalar, such as `literal['LAND','AIR']`
+        else:
+            node = None  # a missing key, or below a scalar: keep the path, the line is the parent's
+        clean.append(step)
+    return tuple(clean), line, col
+
+
+def _is_union_step(node: dict[Any, Any], step: PathPart) -> bool:
+    """Pydantic's loc holds discriminator tags (`cap`) and branch names (`function-after[...]`)."""
+    return isinstance(step, str) and (step == node.get("rule") or "[" in step or step[:1].isupper())

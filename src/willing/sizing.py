@@ -1,0 +1,214 @@
+"""Statement of requirements from transparent sizing rules (DESIGN §4).
+
+Every requirement keeps its derivation: the rule, its inputs and the arithmetic, so a report
+can show *why* the force needs what it needs. The formulas are plain functions so that tests
+can reproduce the worked examples and check their properties.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from willing.scenario.model import (
+    CapRule,
+    Duration,
+    ExplicitRule,
+    HeadlineRule,
+    McmRule,
+    PopulationRule,
+    Priority,
+    TrainingRule,
+)
+from willing.scenario.scenario import RuleRecord, Scenario
+
+# --- the formulas ---------------------------------------------------------------------------
+
+
+def cap_aircraft(stations: int, endurance_h: float, transit_h: float, sortie_rate: float,
+                 mission_capable: float) -> float:
+    """Aircraft to hold `stations` CAP stations, a pair airborne each, around the clock.
+
+    A sortie gives `on = endurance − 2·transit` hours on station, so a station needs
+    `2·24/on` sorties a day; each aircraft flies `sortie_rate` a day and is available a
+    `mission_capable` share of the time.
+    """
+    on = endurance_h - 2.0 * transit_h
+    if on <= 0:
+        raise ValueError("endurance must exceed twice the transit time")
+    return stations * 2.0 * 24.0 / on / sortie_rate / mission_capable
+
+
+def mcm_vessels(area_km2: float, clearance_km2_per_vessel_day: float, days: int) -> float:
+    """Vessels to clear `area_km2` in `days`: area / (clearance rate per vessel-day · days)."""
+    return area_km2 / (clearance_km2_per_vessel_day * days)
+
+
+def training_teams(trainees_per_year: int, trainees_per_team_cycle: int,
+                   cycles_per_year: float) -> float:
+    """Teams = trainees per year / (trainees per team-cycle · cycles per year)."""
+    return trainees_per_year / (trainees_per_team_cycle * cycles_per_year)
+
+
+def population_troops(population: int, ratio: float) -> float:
+    """Quinlivan (1995): troops = ratio × population / 1000."""
+    return ratio * population / 1000.0
+
+
+def split_units(total: int, shares: dict[str, float]) -> dict[str, int]:
+    """Split whole units by shares with the largest-remainder method: the parts sum to total."""
+    raw = {k: total * s for k, s in shares.items()}
+    out = {k: math.floor(v) for k, v in raw.items()}
+    left = total - sum(out.values())
+    for k in sorted(raw, key=lambda k: (out[k] - raw[k], list(shares).index(k)))[:left]:
+        out[k] += 1
+    return out
+
+
+def _ceil(x: float) -> int:
+    """Ceiling that forgives floating-point noise (45.0000000001 is 45)."""
+    return math.ceil(x - 1e-9)
+
+
+# --- requirements ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One line of the statement of requirements, with the derivation that produced it."""
+
+    id: str
+    mission_line: str
+    component: str
+    capability: str
+    count: int
+    region: str
+    role: str
+    states: tuple[str, ...]
+    required_by_day: int
+    duration: Duration
+    priority: Priority
+    rule: str
+    formula: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    assumption: str | None = None
+
+    def applies_in(self, state: str) -> bool:
+        return not self.states or state in self.states
+
+
+def derive(scenario: Scenario) -> list[Requirement]:
+    """The statement of requirements of a scenario (all states)."""
+    out: list[Requirement] = []
+    for record in scenario.rules:
+        out += _derive_one(scenario, record)
+    return out
+
+
+def for_state(requirements: list[Requirement], state: str) -> list[Requirement]:
+    return [r for r in requirements if r.applies_in(state) and r.count > 0]
+
+
+def frame(requirements: list[Requirement], scenario: Scenario) -> pd.DataFrame:
+    """Requirements as a table, with personnel from the catalogue."""
+    rows = []
+    for r in requirements:
+        ppu = scenario.catalogue[r.capability].personnel_per_unit
+        rows.append({
+            "requirement": r.id, "mission_line": r.mission_line, "component": r.component,
+            "capability": r.capability, "count": r.count, "personnel": r.count * ppu,
+            "region": r.region, "role": r.role, "priority": str(r.priority),
+            "duration": str(r.duration), "required_by_day": r.required_by_day,
+            "states": ",".join(r.states), "rule": r.rule, "formula": r.formula,
+        })
+    return pd.DataFrame(rows)
+
+
+def _common(record: RuleRecord, rule: Any) -> dict[str, Any]:
+    return {
+        "mission_line": record.mission_line, "component": record.component,
+        "role": rule.role, "states": tuple(rule.states), "required_by_day": rule.required_by_day,
+        "duration": rule.duration, "priority": rule.priority, "rule": rule.rule,
+        "source": rule.source, "assumption": rule.assumption,
+    }
+
+
+def _derive_one(scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    rule = record.rule
+    base = _common(record, rule)
+    cat = scenario.catalogue
+    if isinstance(rule, HeadlineRule):
+        return _headline(scenario, record, rule)
+    if isinstance(rule, PopulationRule):
+        troops = population_troops(rule.population, rule.ratio)
+        ppu = max(cat[rule.capability].personnel_per_unit, 1)
+        n = _ceil(troops / ppu)
+        f = (f"ceil({rule.ratio:g} × {rule.population:,} / 1000 = {troops:,.0f} troops "
+             f"/ {ppu} per unit) = {n}")
+        return [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
+                            formula=f, inputs=rule.model_dump(), **base)]
+    if isinstance(rule, CapRule):
+        aircraft = cap_aircraft(rule.stations, rule.endurance_h, rule.transit_h,
+                                rule.sortie_rate, rule.mission_capable)
+        per_unit = rule.aircraft_per_unit or cat[rule.capability].unit_size or 1
+        n_air = _ceil(aircraft)
+        n = _ceil(n_air / per_unit)
+        on = rule.endurance_h - 2 * rule.transit_h
+        f = (f"{rule.stations} stations · 2 · 24 h / {on:g} h on station / {rule.sortie_rate:g} "
+             f"sorties / {rule.mission_capable:g} MC = {aircraft:.1f} ⇒ {n_air} aircraft ⇒ "
+             f"ceil({n_air}/{per_unit}) = {n} units")
+        return [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
+                            formula=f, inputs=rule.model_dump(), **base)]
+    if isinstance(rule, McmRule):
+        v = mcm_vessels(rule.area_km2, rule.clearance_km2_per_vessel_day, rule.days)
+        n = _ceil(v)
+        f = (f"ceil({rule.area_km2:g} km² / ({rule.clearance_km2_per_vessel_day:g} km²/vessel-day"
+             f" · {rule.days} days)) = ceil({v:.2f}) = {n}")
+        out = [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
+                           formula=f, inputs=rule.model_dump(), **base)]
+        escorts = rule.convoys * rule.escorts_per_convoy
+        if escorts:
+            out.append(Requirement(
+                f"{rule.id}-escort", capability=rule.escort_capability, count=escorts,
+                region=rule.region, inputs=rule.model_dump(),
+                formula=f"{rule.convoys} convoys × {rule.escorts_per_convoy} escorts = {escorts}",
+                **base))
+        return out
+    if isinstance(rule, TrainingRule):
+        t = training_teams(rule.trainees_per_year, rule.trainees_per_team_cycle,
+                           rule.cycles_per_year)
+        n = _ceil(t)
+        f = (f"ceil({rule.trainees_per_year:,} trainees / ({rule.trainees_per_team_cycle} per "
+             f"cycle · {rule.cycles_per_year:g} cycles)) = ceil({t:.2f}) = {n}")
+        return [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
+                            formula=f, inputs=rule.model_dump(), **base)]
+    if isinstance(rule, ExplicitRule):
+        return [Requirement(rule.id, capability=rule.capability, count=rule.count,
+                            region=rule.region, formula=f"stated: {rule.count}",
+                            inputs=rule.model_dump(), **base)]
+    raise TypeError(f"no sizing for rule {type(rule).__name__}")  # pragma: no cover
+
+
+def _headline(scenario: Scenario, record: RuleRecord, rule: HeadlineRule) -> list[Requirement]:
+    """Personnel target → units per template line → regions by shares (largest remainder)."""
+    out: list[Requirement] = []
+    for t in rule.template:
+        ppu = max(scenario.catalogue[t.capability].personnel_per_unit, 1)
+        units = round(rule.personnel * t.share / ppu)
+        for region, n in split_units(units, rule.region_split).items():
+            base = _common(record, rule)
+            base["priority"] = t.priority or rule.priority
+            base["role"] = t.role or rule.role
+            f = (f"round({rule.personnel:,} × {t.share:g} / {ppu} per unit) = {units} units; "
+                 f"{rule.region_split[region]:g} of them in {region} = {n}")
+            out.append(Requirement(f"{rule.id}-{t.capability}-{region}", capability=t.capability,
+                                   count=n, region=region, formula=f,
+                                   inputs={"personnel": rule.personnel, "share": t.share,
+                                           "personnel_per_unit": ppu,
+                                           "region_share": rule.region_split[region]},
+                                   **base))
+    return out

@@ -165,7 +165,18 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
         spec = ScenarioSpec.model_validate(plain(doc))
     except ValidationError as exc:
         raise ScenarioError(file, problems_from(exc, doc, ScenarioSpec)) from None
+    return from_spec(spec, file, text, force_option=force_option, doc=doc)
 
+
+def from_spec(spec: ScenarioSpec, file: str = "<generated>", text: str | None = None, *,
+              force_option: str | None = None, doc: Any = None) -> Scenario:
+    """Resolve a validated spec (built in code, e.g. by the synthetic generator).
+
+    `doc` is the parsed YAML when there is one, so that problems carry their lines; `text`
+    defaults to the spec dumped as JSON (it is what the run store hashes).
+    """
+    if text is None:
+        text = spec.model_dump_json(by_alias=True, exclude_none=True)
     catalogue = _catalogue(spec)
     figures_all = packaged.nations()
     problems = check(spec, set(catalogue), figures_all)
@@ -281,5 +292,5 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
     return out
 
 
-__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "load_scenario",
-           "parse_scenario"]
+__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "from_spec",
+           "load_scenario", "parse_scenario"]

@@ -198,7 +198,7 @@ def _headline(scenario: Scenario, record: RuleRecord, rule: HeadlineRule) -> lis
     out: list[Requirement] = []
     for t in rule.template:
         ppu = max(scenario.catalogue[t.capability].personnel_per_unit, 1)
-        units = round(rule.personnel * t.share / ppu)
+        units = math.floor(rule.personnel * t.share / ppu + 0.5)  # half up, not half to even
         for region, n in split_units(units, rule.region_split).items():
             base = _common(record, rule)
             base["priority"] = t.priority or rule.priority

@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import pandas as pd
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from willing.scenario import Scenario, ScenarioError, load_scenario
 
@@ -31,11 +34,27 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass
+class StoreSettings:
+    """Where `finish` records runs; set by the app's global `--db` / `--no-store` options."""
+
+    url: str | None = None  # None: $WILLING_DB or ./willing-runs.db
+    enabled: bool = True
+    started: float = field(default_factory=time.perf_counter)
+
+
+store_settings = StoreSettings()
+
+NOT_STORED = {"validate", "schema", "init", "report", "runs", "serve"}
+"""Commands that compute nothing worth keeping (or read the store themselves)."""
+
+
 def clean_errors(fn: F) -> F:
     """Bad input ends with a message naming file, line and field, and a non-zero exit."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        store_settings.started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
@@ -76,11 +95,32 @@ def jsonable(o: Any) -> Any:
 
 def finish(command: str, scenario: Scenario | None, params: dict[str, Any],
            payload: dict[str, Any], as_json: bool, render: Callable[[Console], None]) -> None:
-    """Print the result: JSON on stdout for machines, or rich tables for people."""
+    """Record the run in the store, then print the result: JSON for machines, or rich tables."""
+    payload = jsonable(payload)
+    if scenario is not None and store_settings.enabled and command not in NOT_STORED:
+        run_id = record(command, scenario, params, payload)
+        if run_id is not None and not as_json:
+            err.print(f"[dim]run {run_id} stored · willing runs show {run_id}[/]", highlight=False)
     if as_json:
-        sys.stdout.write(json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     else:
         render(console)
+
+
+def record(command: str, scenario: Scenario, params: dict[str, Any],
+           payload: dict[str, Any]) -> int | None:
+    """Keep the run; a store that cannot be written costs a warning, never the result."""
+    from willing.store import Store
+
+    seconds = time.perf_counter() - store_settings.started
+    try:
+        with Store(store_settings.url) as st:
+            run_id = st.add(command, payload, scenario=scenario, params=jsonable(params),
+                            seconds=seconds, timings={"total_seconds": round(seconds, 3)})
+    except (ValueError, SQLAlchemyError, OSError) as exc:
+        err.print(f"[yellow]warning:[/] run not stored: {exc}", highlight=False)
+        return None
+    return run_id
 
 
 def fmt_int(v: Any) -> str:

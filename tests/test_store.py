@@ -1,0 +1,132 @@
+"""The run store keeps what it is given, and survives a writer killed mid-transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import willing
+from willing.cli import app
+from willing.store import ARRAY_MIN, Store
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40),
+                    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8))
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> list[dict[str, object]]:
+    cols = draw(st.lists(st.text("abcdefgh", min_size=1, max_size=4), min_size=1, max_size=4,
+                         unique=True))
+    n = draw(st.integers(1, 20))
+    return [{c: draw(scalars) for c in cols} for _ in range(n)]
+
+
+payloads = st.dictionaries(
+    st.text("xyz", min_size=1, max_size=3),
+    st.one_of(scalars, tables(), st.lists(st.floats(-1e6, 1e6), min_size=ARRAY_MIN,
+                                          max_size=ARRAY_MIN + 50),
+              st.dictionaries(st.sampled_from(["a", "b"]), st.one_of(scalars, tables()))),
+    max_size=5)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=payloads)
+def test_payload_round_trips(tmp_path: Path, payload: dict[str, object]) -> None:
+    with Store(f"sqlite:///{tmp_path}/rt.db") as s:
+        run_id = s.add("plan", payload, params={"k": 1})
+        assert s.get(run_id).payload == json.loads(json.dumps(payload))
+
+
+def test_tables_and_arrays_go_to_their_own_rows(tmp_path: Path) -> None:
+    sc = willing.load_scenario()
+    result = willing.plan(sc)
+    payload = json.loads(json.dumps({**result.to_dict(), "sample": [0.5] * 1000}))
+    with Store(f"sqlite:///{tmp_path}/t.db") as s:
+        run_id = s.add("plan", payload, scenario=sc, params={"state": result.state})
+        run = s.get(run_id)
+    con = sqlite3.connect(tmp_path / "t.db")
+    paths = {p for (p,) in con.execute("select path from run_tables where run_id=?", (run_id,))}
+    assert {"allocation", "gaps", "leads", "by_nation"} <= paths
+    assert con.execute("select length from run_arrays").fetchall() == [(1000,)]
+    assert len(con.execute("select result from runs").fetchone()[0]) < 5000  # skeleton only
+    assert run.sha256 == sc.sha256 and run.scenario_text == sc.text
+    frame = run.table("allocation")
+    assert frame["personnel"].sum() == result.allocation["personnel"].sum()
+    assert run.payload == payload
+
+
+def test_every_cli_run_is_recorded(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", url, "plan", "--json"]).exit_code == 0
+    assert runner.invoke(app, ["--db", url, "--no-store", "plan", "--json"]).exit_code == 0
+    out = runner.invoke(app, ["--db", url, "plan", "--state", "violation"])
+    assert out.exit_code == 0, out.output
+    with Store(url) as s:
+        runs = s.list()
+        assert [r.params["states"] for r in runs] == [["violation"], ["ceasefire"]]
+        assert s.get(runs[1].id).payload["summary"]["state"] == "ceasefire"
+        assert all(r.seconds and r.seconds > 0 for r in runs)
+
+
+def test_unknown_run_and_bad_url_are_clear_errors(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path}/e.db") as s, pytest.raises(ValueError, match="no run 7"):
+        s.get(7)
+    with pytest.raises(ValueError, match="not a database URL"):
+        Store("nonsense://")
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from willing.store import Store
+    store = Store(sys.argv[1])
+    i = 0
+    while True:
+        rows = [{"i": i, "k": k, "v": k * 0.5, "s": "x" * 40} for k in range(30000)]
+        print("writing", i, flush=True)
+        run_id = store.add("plan", {"i": i, "rows": rows}, params={"i": i})
+        print("done", i, run_id, flush=True)
+        i += 1
+""")
+
+
+@pytest.mark.slow
+def test_sigkill_mid_write_leaves_earlier_runs_intact(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/kill.db"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    done: dict[int, int] = {}
+    for line in proc.stdout:
+        word, i, *rest = line.split()
+        if word == "done":
+            done[int(i)] = int(rest[0])
+        elif len(done) >= 4:  # "writing": the process is inside a transaction now
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    con = sqlite3.connect(tmp_path / "kill.db")
+    assert con.execute("pragma integrity_check").fetchone() == ("ok",)
+    con.close()
+    with Store(url) as s:
+        ids = [r.id for r in s.list()]
+        # the interrupted run is either absent or (if the kill came after its commit) whole
+        assert set(done.values()) <= set(ids) and len(ids) <= len(done) + 1
+        for run_id in set(ids) - set(done.values()):
+            assert len(s.get(run_id).payload["rows"]) == 30000
+        for i, run_id in done.items():
+            run = s.get(run_id)
+            assert run.params == {"i": i} and run.payload["i"] == i
+            assert len(run.payload["rows"]) == 30000 and run.payload["rows"][-1]["k"] == 29999
+        assert s.add("plan", {"after": True}) > max(ids)  # and it still takes new runs

@@ -153,6 +153,11 @@ class Pledge(Strict):
     roles: list[Id] = Field(default_factory=list, description="Roles allowed; empty = any.")
     states: list[Id] = Field(default_factory=list, description="States it is valid in; empty = all.")
     conditions: list[Condition] = Field(default_factory=list)
+    entry_points: list[Id] = Field(
+        default_factory=list,
+        description="Entry points its units may move through (a national route); empty = any "
+        "that serves the unit's region.",
+    )
     source: str | None = None
     assumption: str | None = None
 
@@ -316,6 +321,26 @@ class ForceOption(Strict):
     overrides: dict[Id, dict[str, object]] = Field(default_factory=dict)
 
 
+class EntryPoint(Strict):
+    """A way into the theatre with a daily throughput, for the build-up (DESIGN §6).
+
+    Units reach their region through an entry point that serves it; each day it moves at most
+    `personnel_per_day` people and `tonnes_per_day` of equipment and supplies.
+    """
+
+    name: str
+    mode: Literal["air", "rail", "road", "sea"]
+    personnel_per_day: int = Field(ge=0, description="People it can move in one day.")
+    tonnes_per_day: float = Field(ge=0.0, description="Tonnes of equipment it can move in one day.")
+    regions: list[Id] = Field(min_length=1, description="Regions units reach through it.")
+    states: list[Id] = Field(default_factory=list, description="States it is open in; empty = all.")
+    conditions: list[Condition] = Field(
+        default_factory=list, description="Open only in states where all of these hold."
+    )
+    source: str | None = None
+    assumption: str | None = None
+
+
 class ScenarioSpec(Strict):
     """The whole scenario file."""
 
@@ -338,3 +363,6 @@ class ScenarioSpec(Strict):
         min_length=1
     )
     nations: dict[str, Nation] = Field(min_length=1)
+    entry_points: dict[Id, EntryPoint] = Field(
+        default_factory=dict, description="Ways into the theatre, in order of preference."
+    )

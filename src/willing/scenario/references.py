@@ -45,6 +45,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
                      ("capabilities", cid, "substitutes"))
 
     out += _check_events(spec, states)
+    out += _check_entry_points(spec, regions, states)
 
     seen_req: dict[str, Path] = {}
     for line_id, line in spec.mission_lines.items():
@@ -104,6 +105,17 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
             out += _each("region", pledge.regions, regions, (*ppath, "regions"))
             out += _each("role", pledge.roles, roles, (*ppath, "roles"))
             out += _each("state", pledge.states, states, (*ppath, "states"))
+            out += _each("entry point", pledge.entry_points, set(spec.entry_points),
+                         (*ppath, "entry_points"))
+    return out
+
+
+def _check_entry_points(spec: ScenarioSpec, regions: set[str], states: set[str]) -> list[Problem]:
+    """Entry points serve declared regions and open in declared states."""
+    out: list[Problem] = []
+    for eid, ep in spec.entry_points.items():
+        out += _each("region", ep.regions, regions, ("entry_points", eid, "regions"))
+        out += _each("state", ep.states, states, ("entry_points", eid, "states"))
     return out
 
 

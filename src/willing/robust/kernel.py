@@ -1,0 +1,363 @@
+"""Exact coverage of many draws at once: maximum flow by enumerated minimum cuts (DESIGN §8).
+
+The question of one draw is a transport problem: surviving pledges (supply) against the
+requirements of the state (demand), over the compatibility masks of force generation. Its
+maximum flow is, by max-flow/min-cut on the bipartite network source → pledge → requirement
+→ sink,
+
+    F = min over T ⊆ B of [ d(B∖T) + s(N(T)) ]
+
+where T is a set of requirements, d their demand and s(N(T)) the supply of the pledges that can
+serve them. The network splits into *pieces*: connected capability groups (pledges and
+requirements joined by compatibility), each taken for the priority tiers 0..k in turn. In a
+piece, pledges with the same compatible requirements form one supply class and requirements
+with the same compatible supply classes one requirement class, and only the distinct unions
+U = N(T) matter (for a given U the best T is every class whose neighbours lie in U). Those
+*closed sets* are enumerated once; a draw's cut values are then one matrix product,
+`availability @ weights + const`, and the flow is their minimum. No solver in the loop.
+
+A piece with more closed sets than `MAX_CUTS` falls back to a per-draw max-flow
+(`scipy.sparse.csgraph.maximum_flow`, once per distinct supply vector in the batch).
+
+Priority tiers: the demand vectors a transport network can meet form a polymatroid, so one
+allocation maximises the flow into tiers 0..k for every k at once (greedy by priority). The
+flow of tier k is therefore F(tiers ≤ k) − F(tiers ≤ k−1): the MILP's lexicographic stage 1.
+
+A requirement is *short* in a draw when some allocation that fills the most units of its own
+and higher priorities leaves it short. By max-flow/min-cut it is then on the sink side of
+every minimum cut — inside T(U) for every minimising U of its piece (the smallest minimum
+cut) — equivalently it can still reach the sink in the residual network of a maximum flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
+
+from willing.forcegen.arrays import BoolArray, FloatArray, IntArray
+
+MAX_CUTS = 4096
+"""Closed sets per piece before the per-draw max-flow fallback (memory: draws × cuts)."""
+
+BLOCK_CELLS = 1 << 23
+"""Cut values held at once (draws × cuts), so memory stays flat whatever the batch size."""
+
+EXACT_FLOAT32 = 1 << 24
+"""Integers up to 2^24 add exactly in float32; larger problems compute in float64."""
+
+
+@dataclass(frozen=True)
+class Transport:
+    """The transport problem of one state: pledges against requirements.
+
+    `supply[p]` is the number of units pledge p can keep deployed (see `stress.transport` for
+    the rotation rule), `demand[j]` the units requirement j needs, `tier[j]` its priority
+    (0 essential, 1 important, 2 desirable), `compatible[p, j]` whether p may serve j.
+    """
+
+    supply: IntArray
+    demand: IntArray
+    tier: IntArray
+    compatible: BoolArray
+
+    def __post_init__(self) -> None:
+        p, j = self.compatible.shape
+        if self.supply.shape != (p,) or self.demand.shape != (j,) or self.tier.shape != (j,):
+            raise ValueError("supply, demand and tier must match the compatibility matrix")
+        if (self.supply < 0).any() or (self.demand < 0).any():
+            raise ValueError("supply and demand must be non-negative")
+
+    @property
+    def n_tiers(self) -> int:
+        return int(self.tier.max()) + 1 if len(self.tier) else 1
+
+    def tier_demand(self) -> IntArray:
+        """Demand of the tiers 0..k, cumulative, for every k."""
+        return np.cumsum(np.bincount(self.tier, weights=self.demand, minlength=self.n_tiers)
+                         ).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A piece solved per draw by max-flow on its class network.
+
+    Nodes: 0 source, 1..A supply classes, A+1..A+B requirement classes, A+B+1 sink.
+    """
+
+    piece: int
+    key_class: FloatArray  # K × A: supply of each class from each availability key
+    indptr: npt.NDArray[np.int32]
+    indices: npt.NDArray[np.int32]
+    data: npt.NDArray[np.int32]  # capacities, source edges overwritten per draw
+    source_edges: IntArray  # positions in `data` of the source → class-a edges
+    n_nodes: int
+    short: FloatArray  # B × J: requirements of the piece's own tier in each class
+
+
+@dataclass(frozen=True)
+class KernelOutput:
+    flows: FloatArray  # pieces × draws
+    short: BoolArray | None  # requirements × draws
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A transport problem compiled for batches of draws.
+
+    Draws give the availability of `n_keys` keys (a key is a set of pledges that show up
+    together, e.g. one nation's pledges under one set of conditions); `pledge_key[p]` names
+    the key of pledge p.
+    """
+
+    n_keys: int
+    n_requirements: int
+    weights: FloatArray  # K × C: supply counted by each cut column
+    const: FloatArray  # C: demand outside T of each cut column
+    starts: IntArray  # first column of each enumerated piece
+    enumerated: IntArray  # piece index of each enumerated piece
+    short_incidence: sp.csr_matrix | FloatArray  # C × J: requirements of the piece's tier in T
+    piece_group: IntArray
+    piece_tier: IntArray
+    piece_demand: IntArray
+    cumulative: FloatArray  # pieces × tiers: piece (g, k') gives group g's flow of tiers ≤ k
+    tier_demand: IntArray
+    fallbacks: tuple[Fallback, ...]
+    requirement_group: IntArray  # group of each requirement (-1: no demand)
+    requirement_piece: IntArray  # enumerated piece (row of `starts`) deciding if it is short
+
+    @property
+    def n_cuts(self) -> int:
+        return len(self.const)
+
+    @property
+    def n_pieces(self) -> int:
+        return len(self.piece_group)
+
+    def evaluate(self, avail: npt.ArrayLike, short: bool = False) -> KernelOutput:
+        """Flow of every piece for a batch of draws (`avail`: draws × keys, 0/1).
+
+        Returns pieces × draws flows (and requirements × draws short flags): the layout in
+        which every reduction below runs over contiguous rows.
+        """
+        a = np.asarray(avail, dtype=self.weights.dtype)
+        if a.ndim != 2 or a.shape[1] != self.n_keys:
+            raise ValueError(f"availability must be draws × {self.n_keys} keys, got {a.shape}")
+        n = a.shape[0]
+        flows = np.zeros((self.n_pieces, n), dtype=self.weights.dtype)
+        out_short = np.zeros((self.n_requirements, n), dtype=bool) if short else None
+        block = max(1, BLOCK_CELLS // max(self.n_cuts, 1))
+        bounds = np.append(self.starts, self.n_cuts)
+        for lo in range(0, n, block):
+            hi = min(n, lo + block)
+            cuts = self.weights.T @ a[lo:hi].T  # cuts × draws
+            cuts += self.const[:, None]
+            best = np.empty((len(self.starts), hi - lo), dtype=cuts.dtype)
+            spans = list(pairwise(bounds.tolist()))
+            for i, (c0, c1) in enumerate(spans):
+                cuts[c0:c1].min(axis=0, out=best[i])
+            flows[self.enumerated, lo:hi] = best
+            if out_short is not None:
+                # short: inside T(U) for every minimum cut U of its piece
+                at_min = (cuts <= np.repeat(best, np.diff(bounds), axis=0) + 0.5).astype(np.float32)
+                n_min = np.empty_like(best)
+                for i, (c0, c1) in enumerate(spans):
+                    at_min[c0:c1].sum(axis=0, out=n_min[i])
+                hits = self.short_incidence.T @ at_min
+                mine = self.requirement_piece >= 0
+                out_short[mine, lo:hi] = hits[mine] >= n_min[self.requirement_piece[mine]] - 0.5
+        for fb in self.fallbacks:
+            _solve_fallback(fb, a, flows, out_short)
+        return KernelOutput(flows, out_short)
+
+    def tier_flows(self, flows: FloatArray) -> FloatArray:
+        """Filled units of the tiers 0..k (cumulative), tiers × draws."""
+        return np.rint(self.cumulative.T @ flows.astype(np.float64))
+
+
+def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
+                   n_keys: int | None = None, max_cuts: int = MAX_CUTS) -> Kernel:
+    """Enumerate the closed sets of every piece and fold them into one weight matrix."""
+    n_p, n_j = tp.compatible.shape
+    key = np.arange(n_p) if pledge_key is None else np.asarray(pledge_key, dtype=np.int64)
+    k_n = int(n_keys if n_keys is not None else (key.max() + 1 if n_p else 0))
+    live_p = (tp.supply > 0) & tp.compatible.any(axis=1)
+    live_j = tp.demand > 0
+    comp = tp.compatible & live_p[:, None] & live_j[None, :]
+    group_p, group_j, n_groups = _groups(comp, live_p, live_j)
+    n_tiers = tp.n_tiers
+
+    weights: list[FloatArray] = []
+    consts: list[FloatArray] = []
+    shorts: list[sp.csr_matrix] = []
+    starts: list[int] = []
+    enumerated: list[int] = []
+    fallbacks: list[Fallback] = []
+    p_group: list[int] = []
+    p_tier: list[int] = []
+    p_demand: list[int] = []
+    col = 0
+    for g in range(n_groups):
+        pg = np.nonzero(group_p == g)[0]
+        jg = np.nonzero(group_j == g)[0]
+        for k in sorted(set(tp.tier[jg].tolist())):
+            jk = jg[tp.tier[jg] <= k]
+            piece = len(p_group)
+            p_group.append(g)
+            p_tier.append(k)
+            p_demand.append(int(tp.demand[jk].sum()))
+            cls = _classes(tp, comp, pg, jk, key, k_n, k)
+            closed = _closed_sets(cls.neighbours, max_cuts)
+            if closed is None:
+                fallbacks.append(_fallback(piece, cls, n_j))
+                continue
+            # T(U): classes whose every neighbour lies in U (none outside), C × B
+            in_t = (~closed).astype(np.float64) @ cls.neighbours.T.astype(np.float64) == 0
+            starts.append(col)
+            enumerated.append(piece)
+            weights.append(cls.key_class @ closed.T.astype(np.float64))
+            consts.append(cls.demand.sum() - in_t.astype(np.float64) @ cls.demand)
+            shorts.append(sp.csr_matrix(in_t.astype(np.float64)) @ cls.own_tier)
+            col += len(closed)
+
+    cumulative = np.zeros((len(p_group), n_tiers))
+    for i, (g, k) in enumerate(zip(p_group, p_tier, strict=True)):
+        later = [k2 for g2, k2 in zip(p_group, p_tier, strict=True) if g2 == g and k2 > k]
+        cumulative[i, k:(min(later) if later else n_tiers)] = 1.0
+    w = np.hstack(weights) if weights else np.zeros((k_n, 0))
+    c = np.concatenate(consts) if consts else np.zeros(0)
+    exact32 = (w.sum(axis=0) + c).max(initial=0.0) < EXACT_FLOAT32
+    dtype = np.float32 if exact32 else np.float64
+    return Kernel(
+        n_keys=k_n, n_requirements=n_j, weights=np.ascontiguousarray(w, dtype=dtype),
+        const=c.astype(dtype), starts=np.array(starts, dtype=np.int64),
+        enumerated=np.array(enumerated, dtype=np.int64),
+        short_incidence=_dense_if_small(sp.vstack(shorts).tocsr() if shorts
+                                        else sp.csr_matrix((0, n_j))),
+        piece_group=np.array(p_group, dtype=np.int64), piece_tier=np.array(p_tier, dtype=np.int64),
+        piece_demand=np.array(p_demand, dtype=np.int64), cumulative=cumulative,
+        tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks), requirement_group=group_j,
+        requirement_piece=_owner(shorts, n_j),
+    )
+
+
+def _dense_if_small(m: sp.csr_matrix) -> sp.csr_matrix | FloatArray:
+    """A dense BLAS product beats a sparse one while the matrix is small."""
+    return np.asfortranarray(m.toarray(), dtype=np.float32) if m.shape[0] * m.shape[1] <= 1 << 22 else m
+
+
+def _owner(shorts: list[sp.csr_matrix], n_j: int) -> IntArray:
+    """For each requirement, the enumerated piece whose cuts say whether it is short."""
+    owner = np.full(n_j, -1, dtype=np.int64)
+    for i, inc in enumerate(shorts):
+        owner[np.unique(inc.tocoo().col)] = i
+    return owner
+
+
+def _groups(comp: BoolArray, live_p: BoolArray, live_j: BoolArray) -> tuple[IntArray, IntArray, int]:
+    """Connected capability groups of the bipartite graph; -1 for pledges/requirements left out."""
+    n_p, n_j = comp.shape
+    rows, cols = np.nonzero(comp)
+    graph = sp.coo_matrix((np.ones(len(rows)), (rows, n_p + cols)), shape=(n_p + n_j,) * 2)
+    _, label = connected_components(graph, directed=False)
+    keep = np.concatenate([np.zeros(n_p, dtype=bool), live_j])  # a group is a requirement's
+    ids = {lab: i for i, lab in enumerate(dict.fromkeys(label[keep].tolist()))}
+    group = np.array([ids.get(lab, -1) for lab in label.tolist()], dtype=np.int64)
+    group_p = np.where(live_p, group[:n_p], -1)
+    return group_p, group[n_p:], len(ids)
+
+
+@dataclass(frozen=True)
+class _Classes:
+    neighbours: BoolArray  # B × A: supply classes each requirement class may draw on
+    demand: FloatArray  # B
+    key_class: FloatArray  # K × A
+    own_tier: sp.csr_matrix  # B × J: requirements of the piece's own tier in each class
+
+
+def _classes(tp: Transport, comp: BoolArray, pg: IntArray, jk: IntArray, key: IntArray,
+             n_keys: int, k: int) -> _Classes:
+    """Supply classes (same requirements) and requirement classes (same supply classes)."""
+    sub = comp[np.ix_(pg, jk)]
+    used = sub.any(axis=1)
+    pg, sub = pg[used], sub[used]
+    rows, sclass = (np.unique(sub, axis=0, return_inverse=True) if len(pg)
+                    else (np.zeros((0, len(jk)), dtype=bool), np.zeros(0, dtype=np.int64)))
+    n_a = len(rows)
+    key_class = np.zeros((n_keys, n_a))
+    np.add.at(key_class, (key[pg], sclass.ravel()), tp.supply[pg].astype(float))
+    if n_a:
+        cols, rclass = np.unique(rows.T, axis=0, return_inverse=True)
+        rclass = rclass.ravel()
+    else:  # no pledge can serve: one class with no neighbours
+        cols, rclass = np.zeros((1, 0), dtype=bool), np.zeros(len(jk), dtype=np.int64)
+    demand = np.bincount(rclass, weights=tp.demand[jk], minlength=len(cols)).astype(float)
+    own = tp.tier[jk] == k
+    own_tier = sp.csr_matrix((np.ones(int(own.sum())), (rclass[own], jk[own])),
+                             shape=(len(cols), len(tp.demand)))
+    return _Classes(cols.astype(bool).reshape(len(cols), n_a), demand, key_class, own_tier)
+
+
+def _closed_sets(neighbours: BoolArray, limit: int) -> BoolArray | None:
+    """Every distinct union of requirement classes' neighbourhoods (∅ included), or None."""
+    closed = np.zeros((1, neighbours.shape[1]), dtype=bool)
+    for nb in np.unique(neighbours, axis=0):
+        closed = np.unique(np.vstack([closed, closed | nb]), axis=0)
+        if len(closed) > limit:
+            return None
+    return closed
+
+
+def _fallback(piece: int, cls: _Classes, n_j: int) -> Fallback:
+    n_b, n_a = cls.neighbours.shape
+    sink = n_a + n_b + 1
+    big = int(cls.demand.sum()) + 1
+    b_idx, a_idx = np.nonzero(cls.neighbours)
+    src = np.zeros(n_a, dtype=np.int64), 1 + np.arange(n_a)
+    mid = 1 + a_idx, 1 + n_a + b_idx
+    snk = 1 + n_a + np.arange(n_b), np.full(n_b, sink)
+    row = np.concatenate([src[0], mid[0], snk[0]])
+    col = np.concatenate([src[1], mid[1], snk[1]])
+    cap = np.concatenate([np.zeros(n_a), np.full(len(a_idx), big), cls.demand]).astype(np.int32)
+    g = sp.csr_matrix((cap, (row, col)), shape=(sink + 1, sink + 1))
+    g.sort_indices()
+    # where each source edge landed in the CSR arrays
+    source_edges = g.indptr[0] + np.searchsorted(g.indices[g.indptr[0]:g.indptr[1]], 1 + np.arange(n_a))
+    return Fallback(piece=piece, key_class=cls.key_class, indptr=g.indptr.astype(np.int32),
+                    indices=g.indices.astype(np.int32), data=g.data.astype(np.int32),
+                    source_edges=source_edges.astype(np.int64), n_nodes=sink + 1,
+                    short=cls.own_tier.toarray())
+
+
+def _solve_fallback(fb: Fallback, avail: FloatArray, flows: FloatArray,
+                    short: BoolArray | None) -> None:
+    supply = np.rint(avail.astype(np.float64) @ fb.key_class).astype(np.int32)
+    uniq, inverse = np.unique(supply, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    n_a = fb.key_class.shape[1]
+    n_b = fb.short.shape[0]
+    values = np.zeros(len(uniq))
+    short_b = np.zeros((len(uniq), n_b), dtype=bool)
+    for u, s in enumerate(uniq):
+        data = fb.data.copy()
+        data[fb.source_edges] = s
+        g = sp.csr_matrix((data, fb.indices, fb.indptr), shape=(fb.n_nodes, fb.n_nodes))
+        res = maximum_flow(g, 0, fb.n_nodes - 1)
+        values[u] = res.flow_value
+        if short is not None:
+            # short in some maximum flow: it can still reach the sink in the residual network
+            residual = (g - res.flow).tocsr()
+            residual.data[residual.data < 0] = 0
+            residual.eliminate_zeros()
+            reached = breadth_first_order(residual.T.tocsr(), fb.n_nodes - 1, directed=True,
+                                          return_predecessors=False)
+            seen = np.zeros(fb.n_nodes, dtype=bool)
+            seen[reached] = True
+            short_b[u] = seen[1 + n_a:1 + n_a + n_b]
+    flows[fb.piece] = values[inverse]
+    if short is not None:
+        short |= ((short_b.astype(np.float64) @ fb.short)[inverse] > 0).T

@@ -1,0 +1,267 @@
+"""`stress()`: how likely the plan is to hold when members may not show up (DESIGN §8).
+
+Each draw decides who shows up (`draws.py`); the exact kernel (`kernel.py`) says how much of
+the statement of requirements the surviving pledges can cover. Chunks of draws reduce to
+integer counts (histograms of filled units by the drawn global variables, how often each
+requirement is short, ...), which merge exactly in any order and on any machine.
+
+The transport problem: a pledge keeps `floor(count / rotation)` units deployed on enduring
+requirements (the rule of three: one deployed needs `rotation` in the pool) and its whole
+`count` on surge ones. This is exactly the MILP's capacity row `Σ_j a[p,j]·x[p,j] ≤ count[p]`
+when the pledge serves only one kind of requirement — the packaged scenario has only enduring
+requirements. A pledge compatible with both kinds is given `floor(count / rotation)` for all
+of them: a conservative rule (every flow it allows is feasible for the MILP, which may do
+slightly better by spending the spare pool units on surge requirements).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from willing import sizing
+from willing.forcegen.arrays import IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
+from willing.robust.distributed import Progress, chunks, execute
+from willing.robust.draws import GLOBALS, Assumptions, DrawModel, draw_model, sample
+from willing.robust.kernel import Kernel, Transport, compile_kernel
+from willing.scenario.model import PRIORITY_ORDER
+from willing.scenario.scenario import Scenario
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def transport(scenario: Scenario, state: str) -> tuple[Transport, list[sizing.Requirement]]:
+    """The transport problem of a state, over force generation's compatibility masks."""
+    if state not in scenario.spec.states:
+        raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
+    reqs = sizing.for_state(sizing.derive(scenario), state)
+    pa = pledge_arrays(scenario)
+    ra = requirement_arrays(scenario, reqs)
+    compat = masks(scenario, pa, ra).all & valid_in_state(scenario, state)[:, None]
+    per_rotation = np.floor(pa.count / pa.rotation + 1e-9).astype(np.int64)
+    serves_enduring = (compat & ra.enduring[None, :]).any(axis=1)
+    supply = np.where(serves_enduring, per_rotation, pa.count)
+    return Transport(supply=supply, demand=ra.demand, tier=ra.priority, compatible=compat), reqs
+
+
+@dataclass(frozen=True)
+class StressModel:
+    """A state compiled for draws: the kernel and the draw model (picklable, small)."""
+
+    kernel: Kernel
+    draws: DrawModel
+
+
+def stress_model(scenario: Scenario, state: str, assumptions: Assumptions) -> tuple[
+        StressModel, list[sizing.Requirement]]:
+    tp, reqs = transport(scenario, state)
+    dm = draw_model(scenario, state, assumptions)
+    return StressModel(compile_kernel(tp, dm.pledge_key, dm.n_keys), dm), reqs
+
+
+@dataclass
+class ChunkStats:
+    """What a chunk of draws reduces to: integer counts that add up exactly."""
+
+    draws: int
+    total: IntArray  # global-variable code × filled units (all tiers)
+    essential: IntArray  # global-variable code × filled essential units
+    short: IntArray  # per requirement: draws in which it is short
+    piece_unmet: IntArray  # per piece: unmet units summed over draws
+    piece_short: IntArray  # per piece: draws with unmet units
+    present: IntArray  # per nation: draws in which it takes part
+
+    def __add__(self, other: ChunkStats) -> ChunkStats:
+        return ChunkStats(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
+
+    def astuple(self) -> tuple[Any, ...]:
+        return (self.draws, self.total, self.essential, self.short, self.piece_unmet,
+                self.piece_short, self.present)
+
+
+def run_chunk(model: StressModel, seed: np.random.SeedSequence, n: int) -> ChunkStats:
+    """Draw `n` coalitions from `seed` and count what they cover."""
+    d = sample(model.draws, np.random.Generator(np.random.PCG64(seed)), n)
+    k = model.kernel
+    out = k.evaluate(d.avail, short=True)
+    filled = k.tier_flows(out.flows).astype(np.int64)
+    n_codes = 1 << len(GLOBALS)
+    code = d.code
+    unmet = np.rint(k.piece_demand[:, None] - out.flows).astype(np.int64)
+    assert out.short is not None
+    return ChunkStats(
+        draws=n,
+        total=_hist2(code, filled[-1], n_codes, int(k.tier_demand[-1])),
+        essential=_hist2(code, filled[0], n_codes, int(k.tier_demand[0])),
+        short=out.short.sum(axis=1).astype(np.int64),
+        piece_unmet=unmet.sum(axis=1), piece_short=(unmet > 0).sum(axis=1).astype(np.int64),
+        present=d.present.sum(axis=0).astype(np.int64),
+    )
+
+
+def _hist2(code: IntArray, value: IntArray, n_codes: int, top: int) -> IntArray:
+    return np.bincount(code * (top + 1) + value, minlength=n_codes * (top + 1)).reshape(
+        n_codes, top + 1).astype(np.int64)
+
+
+@dataclass
+class StressResult:
+    """The coverage distribution of a plan under political uncertainty.
+
+    Tables: `quantiles`, `distribution` (probability of each coverage level), `conditional`
+    (by each drawn global variable), `requirements` (how often each is short), `groups`
+    (unmet units per capability group and tier), `nations` (how often each takes part).
+    """
+
+    scenario: str
+    state: str
+    draws: int
+    seed: int
+    assumptions: Assumptions
+    summary: dict[str, Any]
+    quantiles: pd.DataFrame
+    distribution: pd.DataFrame
+    conditional: pd.DataFrame
+    requirements: pd.DataFrame
+    groups: pd.DataFrame
+    nations: pd.DataFrame
+    seconds: float = 0.0
+    stats: ChunkStats | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return df.to_dict(orient="records")  # type: ignore[return-value]
+
+        a = self.assumptions
+        return {
+            "summary": {**self.summary, "seconds": round(self.seconds, 3)},
+            "assumptions": {name: getattr(a, name) for name, _ in GLOBALS}
+            | {"correlation": a.correlation, "willingness": dict(zip(a.nations, a.willingness,
+                                                                     strict=True))},
+            "quantiles": records(self.quantiles), "distribution": records(self.distribution),
+            "conditional": records(self.conditional), "requirements": records(self.requirements),
+            "groups": records(self.groups), "nations": records(self.nations),
+        }
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        return (f"<h3>willing stress — {self.scenario}, state {self.state}, {self.draws:,} draws"
+                f"</h3><p>mean coverage {s['mean_coverage']:.1%} · essential "
+                f"{s['mean_essential']:.1%} · P(every essential requirement met) "
+                f"{s['p_essential_met']:.1%}</p>" + self.quantiles.to_html(index=False)
+                + "<h4>Conditional</h4>" + self.conditional.to_html(index=False)
+                + "<h4>Most often short</h4>" + self.requirements.head(10).to_html(index=False))
+
+
+def stress(scenario: Scenario, state: str | None = None, *, draws: int = 1_000_000, seed: int = 1,
+           workers: int | None = None, scheduler: str | None = None,
+           progress: Progress | None = None, assumptions: Assumptions | None = None,
+           **values: float) -> StressResult:
+    """Monte Carlo over who shows up; `values` override assumptions (e.g. `us_backstop=0.9`).
+
+    Same seed, same numbers: in-process, on `workers` local processes or on the Dask cluster
+    at `scheduler` (`tcp://host:8786`).
+    """
+    t0 = time.perf_counter()
+    state = state or scenario.default_state
+    a = (assumptions or Assumptions.of(scenario)).with_values(**values)
+    model, reqs = stress_model(scenario, state, a)
+    tasks = [(model, s, n) for s, n in chunks(draws, seed)]
+    parts = execute(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress)
+    return summarise(scenario, state, seed, a, model, reqs, parts, time.perf_counter() - t0)
+
+
+def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: StressModel,
+              reqs: list[sizing.Requirement], parts: list[ChunkStats], seconds: float) -> StressResult:
+    stats = parts[0]
+    for p in parts[1:]:
+        stats = stats + p
+    k = model.kernel
+    n = stats.draws
+    d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
+    tot, ess = stats.total.sum(axis=0), stats.essential.sum(axis=0)
+    share_all = np.arange(d_all + 1) / d_all if d_all else np.ones(1)
+    share_ess = np.arange(d_ess + 1) / d_ess if d_ess else np.ones(1)
+    summary = {
+        "scenario": scenario.name, "force_option": scenario.force_option, "state": state,
+        "draws": n, "seed": seed, "units_required": d_all, "essential_units_required": d_ess,
+        "mean_coverage": float(tot @ share_all / n), "mean_essential": float(ess @ share_ess / n),
+        "p_essential_met": float(ess[-1] / n), "p_all_met": float(tot[-1] / n),
+        "cuts": k.n_cuts, "pieces": k.n_pieces, "fallback_pieces": len(k.fallbacks),
+    }
+    quant = pd.DataFrame({"quantile": QUANTILES,
+                          "coverage": [_quantile(tot, q) / max(d_all, 1) for q in QUANTILES],
+                          "essential": [_quantile(ess, q) / max(d_ess, 1) for q in QUANTILES]})
+    if not d_ess:
+        quant["essential"] = 1.0
+    dist = pd.DataFrame({"measure": ["all"] * len(tot) + ["essential"] * len(ess),
+                         "units_filled": np.concatenate([np.arange(len(tot)), np.arange(len(ess))]),
+                         "coverage": np.concatenate([share_all, share_ess]),
+                         "probability": np.concatenate([tot, ess]) / n})
+    dist = dist[dist["probability"] > 0].reset_index(drop=True)
+    return StressResult(
+        scenario=scenario.name, state=state, draws=n, seed=seed, assumptions=a, summary=summary,
+        quantiles=quant, distribution=dist,
+        conditional=_conditional(stats, share_all, share_ess),
+        requirements=_requirements(reqs, stats), groups=_groups(k, reqs, stats),
+        nations=_nations(scenario, a, stats), seconds=seconds, stats=stats)
+
+
+def _quantile(hist: IntArray, q: float) -> int:
+    """Inverted-CDF quantile of a histogram: the least value with P(X ≤ x) ≥ q."""
+    cdf = np.cumsum(hist)
+    return int(np.searchsorted(cdf, q * cdf[-1] - 1e-9 * cdf[-1]))
+
+
+def _conditional(stats: ChunkStats, share_all: np.ndarray, share_ess: np.ndarray) -> pd.DataFrame:
+    codes = np.arange(stats.total.shape[0])
+    rows = []
+    for g, (name, cond) in enumerate(GLOBALS):
+        for value in (True, False):
+            sel = ((codes >> g) & 1) == int(value)
+            tot, ess = stats.total[sel].sum(axis=0), stats.essential[sel].sum(axis=0)
+            m = int(tot.sum())
+            rows.append({"variable": name, "condition": cond, "value": value,
+                         "probability": m / stats.draws,
+                         "mean_coverage": float(tot @ share_all / m) if m else np.nan,
+                         "mean_essential": float(ess @ share_ess / m) if m else np.nan,
+                         "p_essential_met": float(ess[-1] / m) if m else np.nan})
+    return pd.DataFrame(rows)
+
+
+def _requirements(reqs: list[sizing.Requirement], stats: ChunkStats) -> pd.DataFrame:
+    df = pd.DataFrame({
+        "requirement": [r.id for r in reqs], "mission_line": [r.mission_line for r in reqs],
+        "capability": [r.capability for r in reqs], "region": [r.region for r in reqs],
+        "priority": [str(r.priority) for r in reqs], "units": [r.count for r in reqs],
+        "p_short": stats.short / stats.draws})
+    return df.sort_values(["p_short", "priority"], ascending=[False, True],
+                          key=lambda s: s.map({str(p): i for i, p in enumerate(PRIORITY_ORDER)})
+                          if s.name == "priority" else s, kind="stable").reset_index(drop=True)
+
+
+def _groups(k: Kernel, reqs: list[sizing.Requirement], stats: ChunkStats) -> pd.DataFrame:
+    caps: dict[int, list[str]] = {}
+    for j, g in enumerate(k.requirement_group.tolist()):
+        caps.setdefault(g, [])
+        if reqs[j].capability not in caps[g]:
+            caps[g].append(reqs[j].capability)
+    tiers = [str(p) for p in PRIORITY_ORDER]
+    df = pd.DataFrame({
+        "group": k.piece_group, "capabilities": [",".join(caps[g]) for g in k.piece_group.tolist()],
+        "tiers": ["..".join(dict.fromkeys([tiers[0], tiers[t]])) for t in k.piece_tier.tolist()],
+        "units_required": k.piece_demand, "mean_unmet": stats.piece_unmet / stats.draws,
+        "p_unmet": stats.piece_short / stats.draws})
+    return df.sort_values(["p_unmet", "mean_unmet"], ascending=False, kind="stable").reset_index(
+        drop=True)
+
+
+def _nations(scenario: Scenario, a: Assumptions, stats: ChunkStats) -> pd.DataFrame:
+    return pd.DataFrame({"nation": list(a.nations),
+                         "tier": [str(n.tier) for n in scenario.spec.nations.values()],
+                         "willingness": list(a.willingness),
+                         "takes_part": stats.present / stats.draws})

@@ -241,9 +241,10 @@ def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,
     done[:, lifted], last[:, lifted] = flow.done, flow.last_entry
     arrive_self = units["ready_day"].to_numpy() + units["transit_days"].to_numpy()
     done[:, ~lifted] = np.where(arrive_self < horizon_days, arrive_self, -1)[~lifted]
+    personnel = units["personnel"].to_numpy()
     for i in np.nonzero(~lifted)[0]:
         if 0 <= arrive_self[i] < horizon_days:
-            arrivals[arrive_self[i], comp_idx[i]] += units["personnel"].iat[i]
+            arrivals[arrive_self[i], comp_idx[i]] += personnel[i]
     _read_unit_days(units, done, last, eps, mv, lifted, sc, st)
 
     daily = pd.DataFrame(np.cumsum(arrivals, axis=0), columns=components)
@@ -346,9 +347,9 @@ def _requirements(result: PlanResult, units: pd.DataFrame) -> pd.DataFrame:
     """Closure day per requirement: the day its last allocated unit closes."""
     sc, state = result.scenario, result.state
     rows = []
-    req = result.requirements.set_index("requirement")
+    req = {r["requirement"]: r for r in result.requirements.to_dict(orient="records")}
     for rid, g in units.groupby("requirement", sort=False):
-        r = req.loc[rid]
+        r = req[rid]
         closure = None if g["closure_day"].isna().any() else int(g["closure_day"].max())
         due = int(r["required_by_day"])
         late = None if closure is None else max(closure - due, 0)
@@ -382,13 +383,13 @@ def _bottleneck(g: pd.DataFrame, closure: int | None, due: int, sc: Scenario,
                 f"for {', '.join(sorted(set(stuck['pledge'])))}")
     arrive = g["ready_day"] + g["transit_days"]
     if arrive.max() > due:
-        u = g.loc[arrive.idxmax()]
+        u = g.iloc[int(np.argmax(arrive.to_numpy()))]
         how = f" + {u['transit_days']} days transit" if u["self_deploy"] else ""
         return ("readiness", f"{u['unit']} ready on day {u['ready_day']}{how}, required by day {due}")
     if closure is None:
         u = g[g["closure_day"].isna()].iloc[0]
     else:
-        u = g.loc[g["closure_day"].astype("int64").idxmax()]
+        u = g.iloc[int(np.argmax(g["closure_day"].to_numpy(dtype=np.int64)))]
     ep = u["entry_point"]
     if pd.isna(ep):  # not closed and never served: every route it may use stayed full
         return ("entry-point", f"{u['unit']} waited beyond the horizon for its entry points")

@@ -8,5 +8,6 @@ stress over a grid of assumptions — in-process, on local processes or on a Das
 from willing.robust.draws import Assumptions
 from willing.robust.pivotal import PivotalResult, pivotal
 from willing.robust.stress import StressResult, stress
+from willing.robust.sweep import SweepResult, sweep
 
-__all__ = ["Assumptions", "PivotalResult", "StressResult", "pivotal", "stress"]
+__all__ = ["Assumptions", "PivotalResult", "StressResult", "SweepResult", "pivotal", "stress", "sweep"]

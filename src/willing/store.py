@@ -15,6 +15,7 @@ lacks a column of its table comes back with that column set to None).
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import zlib
@@ -117,6 +118,7 @@ class Run:
     timings: dict[str, Any]
     status: str
     payload: dict[str, Any]
+    headline: dict[str, Any]
 
     def header(self) -> dict[str, Any]:
         """Everything but the scenario text and the results: what `runs list` shows."""
@@ -125,7 +127,7 @@ class Run:
                 "file": self.scenario_file, "sha256": self.sha256,
                 "force_option": self.force_option, "params": self.params,
                 "willing_version": self.willing_version, "seconds": self.seconds,
-                "timings": self.timings, "status": self.status}
+                "timings": self.timings, "status": self.status, "headline": self.headline}
 
     def table(self, path: str) -> pd.DataFrame:
         """A stored table by its path in the payload (`allocation`, `plans/0/gaps`, ...)."""
@@ -133,6 +135,23 @@ class Run:
         for part in path.split("/"):
             node = node[int(part)] if isinstance(node, list) else node[part]
         return pd.DataFrame.from_records(node)
+
+
+def jsonable(o: Any) -> Any:
+    """Plain JSON data: NumPy scalars unwrapped, NaN and infinities as null, frames as records."""
+    if isinstance(o, dict):
+        return {str(k): jsonable(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [jsonable(v) for v in o]
+    if isinstance(o, pd.DataFrame):
+        return jsonable(o.reset_index().to_dict(orient="records"))
+    if hasattr(o, "item") and not isinstance(o, str):
+        o = o.item()
+    if isinstance(o, float) and (o != o or o in (float("inf"), float("-inf"))):
+        return None
+    if o is None or isinstance(o, str | int | float | bool):
+        return o
+    return str(o)
 
 
 def default_url() -> str:
@@ -188,7 +207,7 @@ class Store:
         """Store one run in one transaction and return its id.
 
         `scenario` is a `willing.Scenario` (its text, hash, name and force option are kept);
-        `payload` must be JSON-ready (see `willing.cli.common.jsonable`).
+        `payload` must be JSON-ready (see `jsonable`).
         """
         from willing import __version__
 
@@ -248,13 +267,28 @@ class Store:
         return iter(self.list())
 
 
+def _headline(skeleton: Any) -> dict[str, Any]:
+    """Coverage per state from a result skeleton (summaries are small dicts, never tables)."""
+    if not isinstance(skeleton, dict):
+        return {}
+    summaries = [skeleton.get("summary")] + [p.get("summary") for p in skeleton.get("plans", [])
+                                             if isinstance(p, dict)]
+    out: dict[str, Any] = {}
+    for s in summaries:
+        if isinstance(s, dict) and "coverage" in s:
+            out[str(s.get("state", ""))] = {"coverage": s["coverage"],
+                                            "essential_coverage": s.get("essential_coverage")}
+    return out
+
+
 def _run(row: RunRow, payload: dict[str, Any]) -> Run:
     created = row.created if row.created.tzinfo else row.created.replace(tzinfo=UTC)
     return Run(id=row.id, created=created, command=row.command, scenario_name=row.scenario_name,
                scenario_file=row.scenario_file, scenario_text=row.scenario_text,
                sha256=row.sha256, force_option=row.force_option, params=json.loads(row.params),
                willing_version=row.willing_version, seconds=row.seconds,
-               timings=json.loads(row.timings), status=row.status, payload=payload)
+               timings=json.loads(row.timings), status=row.status, payload=payload,
+               headline=_headline(json.loads(row.result)))
 
 
 def _is_table(v: Any) -> bool:
@@ -317,4 +351,75 @@ def _join(skeleton: Any, tables: list[TableRow], arrays: list[ArrayRow]) -> Any:
     return walk(skeleton)
 
 
-__all__ = ["DEFAULT_URL", "ENV_VAR", "Run", "Store", "default_url"]
+
+
+def diff(a: Run, b: Run) -> dict[str, Any]:
+    """What changed from run `a` to run `b`: the scenario, the parameters and the results
+    (coverage, gaps, leads, contributions for plans; changed scalar figures otherwise)."""
+    out: dict[str, Any] = {"a": a.header(), "b": b.header()}
+    same = a.sha256 == b.sha256
+    lines = [] if same else list(difflib.unified_diff(
+        (a.scenario_text or "").splitlines(), (b.scenario_text or "").splitlines(),
+        f"run {a.id}: {a.scenario_file}", f"run {b.id}: {b.scenario_file}", lineterm="", n=1))
+    out["scenario"] = {"same": same, "force_option": [a.force_option, b.force_option],
+                       "diff": lines}
+    out["params"] = {k: [a.params.get(k), b.params.get(k)] for k in sorted({*a.params, *b.params})
+                     if a.params.get(k) != b.params.get(k)}
+    plans_a, plans_b = _plans(a.payload), _plans(b.payload)
+    out["plans"] = [_plan_diff(state, plans_a[state], plans_b[state])
+                    for state in plans_a if state in plans_b]
+    if not out["plans"]:
+        fa, fb = _scalars(a.payload), _scalars(b.payload)
+        out["figures"] = [{"path": k, "a": fa.get(k), "b": fb.get(k)} for k in sorted({*fa, *fb})
+                          if fa.get(k) != fb.get(k)]
+    return out
+
+
+def _plans(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = [payload] if "summary" in payload and "allocation" in payload else [
+        p for p in payload.get("plans", []) if isinstance(p, dict) and "summary" in p]
+    return {str(p["summary"].get("state")): p for p in found}
+
+
+HEADLINE = ["coverage", "essential_coverage", "units_filled", "personnel_deployed",
+            "nations_contributing", "gaps"]
+
+
+def _plan_diff(state: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    sa, sb = a["summary"], b["summary"]
+    gaps_a = {g["requirement"]: g for g in a.get("gaps", [])}
+    gaps_b = {g["requirement"]: g for g in b.get("gaps", [])}
+    leads_a = {ld["component"]: ld.get("lead") for ld in a.get("leads", [])}
+    leads_b = {ld["component"]: ld.get("lead") for ld in b.get("leads", [])}
+    pers_a = {n["nation"]: n.get("personnel", 0) for n in a.get("by_nation", [])}
+    pers_b = {n["nation"]: n.get("personnel", 0) for n in b.get("by_nation", [])}
+    return {
+        "state": state,
+        "summary": [{"figure": k, "a": sa.get(k), "b": sb.get(k)} for k in HEADLINE
+                    if sa.get(k) != sb.get(k)],
+        "gaps": [{"requirement": r, "a": gaps_a[r]["unmet"] if r in gaps_a else 0,
+                  "b": gaps_b[r]["unmet"] if r in gaps_b else 0,
+                  "change": "opened" if r not in gaps_a else "closed" if r not in gaps_b
+                  else "changed", "reason": (gaps_b.get(r) or gaps_a[r]).get("reason", "")}
+                 for r in sorted({*gaps_a, *gaps_b})
+                 if (gaps_a.get(r) or {}).get("unmet") != (gaps_b.get(r) or {}).get("unmet")],
+        "leads": [{"component": c, "a": leads_a.get(c), "b": leads_b.get(c)}
+                  for c in sorted({*leads_a, *leads_b}) if leads_a.get(c) != leads_b.get(c)],
+        "contributions": [{"nation": n, "a": pers_a.get(n, 0), "b": pers_b.get(n, 0),
+                           "change": (pers_b.get(n, 0) or 0) - (pers_a.get(n, 0) or 0)}
+                          for n in sorted({*pers_a, *pers_b})
+                          if pers_a.get(n, 0) != pers_b.get(n, 0)],
+    }
+
+
+def _scalars(v: Any, path: str = "", depth: int = 0) -> dict[str, Any]:
+    """Scalar figures of a payload by path, two dict levels deep (tables are left out)."""
+    if isinstance(v, dict) and depth < 3:
+        out: dict[str, Any] = {}
+        for k, x in v.items():
+            out.update(_scalars(x, f"{path}.{k}" if path else str(k), depth + 1))
+        return out
+    return {path: v} if v is None or isinstance(v, str | int | float | bool) else {}
+
+
+__all__ = ["DEFAULT_URL", "ENV_VAR", "Run", "Store", "default_url", "diff", "jsonable"]

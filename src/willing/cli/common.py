@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from willing.scenario import Scenario, ScenarioError, load_scenario
+from willing.store import jsonable
 
 console = Console(width=max(100, min(Console().width, 160)))
 err = Console(stderr=True)
@@ -74,23 +74,6 @@ def clean_errors(fn: F) -> F:
 def load(path: str | None, force_option: str | None = None) -> Scenario:
     return load_scenario(Path(path) if path and Path(path).exists() else path,
                          force_option=force_option)
-
-
-def jsonable(o: Any) -> Any:
-    """Plain JSON data: NumPy scalars unwrapped, NaN and infinities as null, frames as records."""
-    if isinstance(o, dict):
-        return {str(k): jsonable(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [jsonable(v) for v in o]
-    if isinstance(o, pd.DataFrame):
-        return jsonable(o.reset_index().to_dict(orient="records"))
-    if hasattr(o, "item") and not isinstance(o, str):
-        o = o.item()
-    if isinstance(o, float) and (o != o or o in (float("inf"), float("-inf"))):
-        return None
-    if o is None or isinstance(o, str | int | float | bool):
-        return o
-    return str(o)
 
 
 def finish(command: str, scenario: Scenario | None, params: dict[str, Any],

@@ -1,0 +1,150 @@
+"""Runs started from the browser: computed in a background thread, progress polled by the page.
+
+A job records its progress (0..1) and a message as it goes; when it ends it has stored its run
+in the store and names the run's id, or it names the error. Jobs live in memory: a restarted
+server forgets running jobs but not the runs they stored.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from willing.forcegen import plan
+from willing.report import bundle
+from willing.scenario import ScenarioError, load_scenario
+from willing.store import Store, jsonable
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    params: dict[str, Any]
+    owner: str
+    status: str = "queued"  # queued → running → done | failed
+    progress: float = 0.0
+    message: str = "queued"
+    run_id: int | None = None
+    error: str | None = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "params": self.params, "status": self.status,
+                "progress": round(self.progress, 3), "message": self.message,
+                "run_id": self.run_id, "error": self.error,
+                "seconds": round((self.finished or time.time()) - self.started, 2)}
+
+
+def stress_available() -> bool:
+    try:
+        from willing import robust
+    except ImportError:
+        return False
+    return hasattr(robust, "stress")
+
+
+class Jobs:
+    """A small thread pool of jobs (2 workers: the machine the service targets has 2 cores)."""
+
+    def __init__(self, store: Store, on_bundle: Callable[[int, dict[str, Any]], None],
+                 workers: int = 2) -> None:
+        self.store = store
+        self.on_bundle = on_bundle
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="willing-job")
+
+    def start(self, kind: str, params: dict[str, Any], owner: str) -> Job:
+        if kind == "stress" and not stress_available():
+            raise ValueError("stress runs need willing.robust, which this build does not have")
+        if kind not in ("plan", "stress"):
+            raise ValueError(f"unknown job kind '{kind}'; valid: plan, stress")
+        job = Job(uuid.uuid4().hex[:12], kind, params, owner)
+        with self.lock:
+            self.jobs[job.id] = job
+        self.pool.submit(self._run, job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self.lock:
+            return self.jobs.get(job_id)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, job: Job) -> None:
+        def progress(fraction: float, message: str) -> None:
+            job.progress, job.message = max(job.progress, min(fraction, 1.0)), message
+
+        job.status = "running"
+        try:
+            t0 = time.perf_counter()
+            job.run_id = (_plan if job.kind == "plan" else _stress)(self.store, job.params, progress,
+                                                                     self.on_bundle)
+            job.status, job.progress = "done", 1.0
+            job.message = f"run {job.run_id} stored in {time.perf_counter() - t0:.1f} s"
+        except ScenarioError as exc:
+            job.status, job.error = "failed", "; ".join(p.render(exc.file) for p in exc.problems)
+        except Exception as exc:  # a job's failure is reported to the page, never lost
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            job.finished = time.time()
+            job.message = job.error or job.message
+
+
+def _plan(store: Store, p: dict[str, Any], progress: Progress,
+          on_bundle: Callable[[int, dict[str, Any]], None]) -> int:
+    progress(0.05, "loading the scenario")
+    sc = load_scenario(p.get("scenario"), force_option=p.get("force_option"))
+    t0 = time.perf_counter()
+    progress(0.15, f"planning state {p.get('state') or sc.default_state} (HiGHS)")
+    result = plan(sc, p.get("state"), time_limit=float(p.get("time_limit", 60.0)))
+    progress(0.5, "storing the run")
+    payload = jsonable(result.to_dict())
+    run_id = store.add("plan", payload, scenario=sc,
+                       params={"states": [result.state], "force_option": sc.force_option,
+                               "source": "web"},
+                       seconds=time.perf_counter() - t0,
+                       timings={"solve_seconds": result.solver.solve_seconds})
+    progress(0.6, "build-up, command structure and the other analyses")
+    b = bundle.complete(sc, result, {"plan": payload}, store)
+    b["run"] = store.get(run_id).header()
+    on_bundle(run_id, b)
+    return run_id
+
+
+def _stress(store: Store, p: dict[str, Any], progress: Progress,
+            _on_bundle: Callable[[int, dict[str, Any]], None]) -> int:
+    from willing import robust
+
+    progress(0.02, "loading the scenario")
+    sc = load_scenario(p.get("scenario"), force_option=p.get("force_option"))
+    kwargs: dict[str, Any] = {"draws": int(p.get("draws", 20000))}
+    if p.get("state"):
+        kwargs["state"] = p["state"]
+    accepted = inspect.signature(robust.stress).parameters
+    if "progress" in accepted:
+        kwargs["progress"] = lambda done, total: progress(0.05 + 0.9 * done / max(total, 1),
+                                                         f"{done:,} of {total:,} draws")
+    t0 = time.perf_counter()
+    progress(0.05, f"drawing {kwargs['draws']:,} coalitions")
+    result = robust.stress(sc, **{k: v for k, v in kwargs.items() if k in accepted})
+    progress(0.95, "storing the run")
+    payload = result.to_dict() if hasattr(result, "to_dict") else result
+    return store.add("stress", jsonable(payload), scenario=sc,
+                     params={**{k: v for k, v in kwargs.items() if k != "progress"},
+                             "force_option": sc.force_option, "source": "web"},
+                     seconds=time.perf_counter() - t0)
+
+
+__all__ = ["Job", "Jobs", "stress_available"]

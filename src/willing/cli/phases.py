@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +20,7 @@ from willing.cli.common import (
     fmt_int,
     load,
 )
+from willing.contingency import ContingencyResult, contingency
 
 StateOption = Annotated[str | None, typer.Option("--state", "-s", help="Contingency state "
                                                  "(default: the scenario's default state).")]
@@ -27,8 +29,73 @@ TimeLimit = Annotated[float, typer.Option(help="Solver time limit per state, sec
 MILESTONES = (0, 7, 14, 30, 45, 60, 90, 120, 180, 270, 364)
 
 
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
 def _day(v: object) -> str:
-    return "—" if v is None or v != v else str(v)  # NaN and pd.NA print as a dash
+    return "—" if _missing(v) else str(v)
+
+
+def _move(m: pd.Series) -> str:
+    """`ua-west → nato-east`, with the roles when they change."""
+    src, dst = m["from_region"], m["to_region"]
+    if _missing(src) or _missing(dst) or m["from_role"] == m["to_role"]:
+        return f"{_day(src)} → {_day(dst)}"
+    return f"{src}/{m['from_role']} → {dst}/{m['to_role']}"
+
+
+@app.command("contingency")
+@clean_errors
+def contingency_cmd(
+    scenario: ScenarioArg = None,
+    event: Annotated[str | None, typer.Option("--event", "-e", help="Event of the scenario's "
+                                              "state graph, e.g. ceasefire-declared.")] = None,
+    all_events: Annotated[bool, typer.Option("--all", help="Every event of the scenario.")] = False,
+    force_option: ForceOption = None,
+    time_limit: TimeLimit = 60.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Contingency plan of an event: units that deploy, stay, redeploy or withdraw, and gaps."""
+    sc = load(scenario, force_option)
+    if event is None and not all_events:
+        valid = ", ".join(ev.id for ev in sc.spec.events) or "none declared"
+        raise ValueError(f"give --event (one of: {valid}) or --all")
+    if event is not None and all_events:
+        raise ValueError("give either --event or --all, not both")
+    c = contingency(sc, event, time_limit=time_limit)
+    finish("contingency", sc, {"event": event, "all": all_events, "force_option": sc.force_option,
+                               "time_limit": time_limit}, c.to_dict(), as_json,
+           lambda console: render_contingency(console, c))
+
+
+def render_contingency(console: Console, c: ContingencyResult) -> None:
+    for _, ev in c.events.iterrows():
+        console.rule(f"[bold]Event {ev['event']}[/]: {ev['from_state']} → {ev['to_state']}")
+        moves = c.moves[(c.moves["event"] == ev["event"]) & (c.moves["action"] != "stay")]
+        t = Table(title="Units that move", title_justify="left")
+        for col in ("action", "pledge", "capability", "units", "move", "why"):
+            t.add_column(col, justify="right" if col == "units" else "left", overflow="fold")
+        for _, m in moves.iterrows():
+            t.add_row(m["action"], m["pledge"], m["capability"], str(m["units"]), _move(m),
+                      m["reason"])
+        console.print(t)
+        gaps = c.gaps[c.gaps["event"] == ev["event"]]
+        t = Table(title="Gaps that open, close, widen or narrow", title_justify="left")
+        for col in ("requirement", "priority", "change", "unmet", "why"):
+            t.add_column(col, overflow="fold", max_width={"requirement": 30, "why": 36}.get(col))
+        for _, g in gaps.iterrows():
+            t.add_row(g["requirement"], g["priority"], g["change"],
+                      f"{_day(g['unmet_before'])} → {_day(g['unmet_after'])}", g["reason"])
+        console.print(t)
+        console.print(
+            f"deploy {ev['deploy_units']} units ({ev['deploy_personnel']:,} personnel) · stay "
+            f"{ev['stay_units']} ({ev['stay_personnel']:,}) · redeploy {ev['redeploy_units']} "
+            f"({ev['redeploy_personnel']:,}) · withdraw {ev['withdraw_units']} "
+            f"({ev['withdraw_personnel']:,}) · gaps open {ev['gaps_opens']}, close "
+            f"{ev['gaps_closes']}, widen {ev['gaps_widens']}, narrow {ev['gaps_narrows']} · "
+            f"{ev['reallocated_units']} units move only because each state is planned on its own",
+            highlight=False)
 
 
 @app.command("buildup")

@@ -1,0 +1,227 @@
+"""Contingency plans: what changes when an event moves the coalition from one state to another.
+
+The plan for an event is the difference between the allocations of its two states (DESIGN §6),
+pledge by pledge:
+
+* **stay** — units of the pledge that hold the same position (region and role) in both states;
+* **redeploy** — units of the pledge that serve in both states but in another region or role;
+* **withdraw** — units that serve in the source state and not in the target, with the reason:
+  the pledge no longer exists there (a condition fails — e.g. it serves only while the
+  ceasefire holds, or only with a US backstop — or the state is not among its states), the
+  requirement it filled ends, or force generation reallocates it;
+* **deploy** — units that serve only in the target state, with the reason likewise.
+
+Matching is by counts within a pledge (units of one pledge are interchangeable): first the
+same requirement, then the same region and role, then any other position (a redeploy). Gaps
+that open, close, widen or narrow are compared requirement by requirement.
+
+Each state is planned on its own (the MILP has no memory of the previous state), so a pledge
+may move between equivalent positions with no operational reason; such moves carry the reason
+code `reallocated` so they can be told apart from moves that the event forces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from willing.forcegen import PlanResult, plan
+from willing.scenario.model import Event
+from willing.scenario.scenario import PledgeRecord, Scenario
+
+MOVE_COLUMNS = ["event", "from_state", "to_state", "action", "nation", "pledge", "capability",
+                "units", "personnel", "from_requirement", "from_region", "from_role",
+                "to_requirement", "to_region", "to_role", "reason_code", "reason"]
+GAP_COLUMNS = ["event", "from_state", "to_state", "requirement", "component", "priority", "change",
+               "unmet_before", "unmet_after", "reason"]
+Placement = dict[str, Any]  # requirement, region, role and units of one allocation row
+GAP_CHANGES = ("opens", "closes", "widens", "narrows")
+CONDITION_WORDS = {
+    "ceasefire": "serves only while a ceasefire holds",
+    "us-backstop": "serves only with a US backstop",
+    "adversary-consent": "serves only with the adversary's consent",
+    "mandate": "serves only under a UN or EU mandate",
+    "parliament": "needs its parliament's approval",
+}
+
+
+@dataclass
+class ContingencyResult:
+    """The contingency plan of one or more events, as tables with an `event` column."""
+
+    scenario: Scenario
+    plans: dict[str, PlanResult]
+    events: pd.DataFrame  # one row per event: units per action, gaps opened and closed
+    moves: pd.DataFrame  # one row per (pledge, action, from, to) with units and the reason
+    gaps: pd.DataFrame  # one row per requirement whose gap opens, closes, widens or narrows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario.name, "force_option": self.scenario.force_option,
+                "events": _records(self.events), "moves": _records(self.moves),
+                "gaps": _records(self.gaps)}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = df.astype(object).where(df.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in out.to_dict(orient="records")]
+
+
+def contingency(scenario: Scenario, event: str | None = None, *,
+                plans: Mapping[str, PlanResult] | None = None,
+                time_limit: float = 60.0) -> ContingencyResult:
+    """The contingency plan of `event`, or of every event of the scenario when None.
+
+    Each state involved is planned once (pass `plans` to reuse plans already made).
+    """
+    declared = {ev.id: ev for ev in scenario.spec.events}
+    if not declared:
+        raise ValueError(f"scenario '{scenario.name}' declares no events; add 'events' "
+                         "(id, from, to) to plan contingencies")
+    if event is not None and event not in declared:
+        raise ValueError(f"unknown event '{event}'; valid: {', '.join(declared)}")
+    chosen = [declared[event]] if event is not None else list(declared.values())
+    made: dict[str, PlanResult] = dict(plans or {})
+    for ev in chosen:
+        for st in (ev.from_, ev.to):
+            if st not in made:
+                made[st] = plan(scenario, st, time_limit=time_limit)
+    moves, gaps, summary = [], [], []
+    for ev in chosen:
+        m = _moves(scenario, ev, made[ev.from_], made[ev.to])
+        g = _gaps(ev, made[ev.from_], made[ev.to])
+        moves += m
+        gaps += g
+        summary.append(_summary(ev, m, g))
+    gap_df = pd.DataFrame(gaps, columns=GAP_COLUMNS)
+    for col in ("unmet_before", "unmet_after"):
+        gap_df[col] = pd.array(gap_df[col].tolist(), dtype="Int64")
+    return ContingencyResult(
+        scenario=scenario, plans=made, events=pd.DataFrame(summary),
+        moves=pd.DataFrame(moves, columns=MOVE_COLUMNS), gaps=gap_df)
+
+
+def _valid_reason(scenario: Scenario, p: PledgeRecord, state: str) -> tuple[str, str] | None:
+    """Why a pledge does not exist in a state (condition or state caveat), None if it does."""
+    failing = [c for c in p.conditions if c not in scenario.holds(state)]
+    if failing:
+        return "condition", "; ".join(CONDITION_WORDS.get(c, f"needs {c}") for c in failing)
+    if p.states and state not in p.states:
+        return "state", f"offered only in {', '.join(p.states)}"
+    return None
+
+
+def _placements(result: PlanResult, pledge: str) -> list[Placement]:
+    a = result.allocation
+    rows = a[a["pledge"] == pledge][["requirement", "region", "role", "units"]]
+    return [{str(k): v for k, v in r.items()} for r in rows.to_dict(orient="records")]
+
+
+def _take(src: list[Placement], dst: list[Placement],
+          same: Callable[[Placement, Placement], bool]) -> list[tuple[Placement, Placement, int]]:
+    """Pair units of `src` and `dst` placements for which `same(s, d)` holds, by counts."""
+    pairs = []
+    for s in src:
+        for d in dst:
+            if s["units"] and d["units"] and same(s, d):
+                n = min(s["units"], d["units"])
+                pairs.append((dict(s), dict(d), n))
+                s["units"] -= n
+                d["units"] -= n
+    return pairs
+
+
+def _moves(scenario: Scenario, ev: Event, before: PlanResult, after: PlanResult) -> list[dict[str, Any]]:
+    target_reqs = set(after.requirements["requirement"])
+    source_reqs = set(before.requirements["requirement"])
+    pledges = {p.id: p for p in scenario.pledges}
+    used = sorted(set(before.allocation["pledge"]) | set(after.allocation["pledge"]),
+                  key=list(pledges).index)
+    out: list[dict[str, Any]] = []
+    for pid in used:
+        p = pledges[pid]
+        ppu = scenario.catalogue[p.capability].personnel_per_unit
+        src, dst = _placements(before, pid), _placements(after, pid)
+
+        def row(action: str, s: dict[str, Any] | None, d: dict[str, Any] | None, n: int,
+                code: str, reason: str, p: PledgeRecord = p, ppu: int = ppu) -> dict[str, Any]:
+            return {"event": ev.id, "from_state": ev.from_, "to_state": ev.to, "action": action,
+                    "nation": p.nation, "pledge": p.id, "capability": p.capability, "units": n,
+                    "personnel": n * ppu,
+                    "from_requirement": s and s["requirement"], "from_region": s and s["region"],
+                    "from_role": s and s["role"], "to_requirement": d and d["requirement"],
+                    "to_region": d and d["region"], "to_role": d and d["role"],
+                    "reason_code": code, "reason": reason}
+
+        for s, d, n in _take(src, dst, lambda s, d: s["requirement"] == d["requirement"]):
+            out.append(row("stay", s, d, n, "same-position", "same requirement in both states"))
+        for s, d, n in _take(src, dst, lambda s, d: (s["region"], s["role"]) == (d["region"], d["role"])):
+            out.append(row("stay", s, d, n, "same-position",
+                           f"same region and role, now for {d['requirement']}"))
+        for s, d, n in _take(src, dst, lambda s, d: True):
+            code, why = _leave_reason(s["requirement"], target_reqs, ev.to)
+            out.append(row("redeploy", s, d, n, code, why))
+        gone = _valid_reason(scenario, p, ev.to)
+        for s in src:
+            if s["units"]:
+                code, why = gone or _leave_reason(s["requirement"], target_reqs, ev.to)
+                out.append(row("withdraw", s, None, s["units"], code, why))
+        new = _valid_reason(scenario, p, ev.from_)
+        for d in dst:
+            if d["units"]:
+                if new is not None:
+                    code, why = f"{new[0]}-now-holds", f"available now ({new[1]})"
+                elif d["requirement"] not in source_reqs:
+                    code, why = "new-requirement", f"{d['requirement']} starts in {ev.to}"
+                else:
+                    code, why = "reallocated", f"force generation assigns it in {ev.to}"
+                out.append(row("deploy", None, d, d["units"], code, why))
+    return out
+
+
+def _leave_reason(requirement: str, target_reqs: set[str], state: str) -> tuple[str, str]:
+    if requirement not in target_reqs:
+        return "requirement-ended", f"{requirement} does not apply in {state}"
+    return "reallocated", f"force generation fills {requirement} otherwise in {state}"
+
+
+def _gaps(ev: Event, before: PlanResult, after: PlanResult) -> list[dict[str, Any]]:
+    b = before.requirements.set_index("requirement")
+    a = after.requirements.set_index("requirement")
+    unmet_b: dict[str, int] = {str(k): int(v) for k, v in b["unmet"].items()}
+    unmet_a: dict[str, int] = {str(k): int(v) for k, v in a["unmet"].items()}
+    why = dict(zip(after.gaps["requirement"], after.gaps["reason"], strict=True))
+    out = []
+    for rid in dict.fromkeys([*b.index, *a.index]):
+        ub, ua = unmet_b.get(rid), unmet_a.get(rid)
+        if not ub and not ua:
+            continue
+        if ua and not ub:
+            change, reason = "opens", why.get(rid, "")
+        elif ub and not ua:
+            change = "closes"
+            reason = (f"the requirement does not apply in {ev.to}" if ua is None
+                      else "filled in the new state")
+        elif ua == ub:
+            continue  # a gap that persists unchanged is no part of the event's plan
+        else:
+            change = "widens" if (ua or 0) > (ub or 0) else "narrows"
+            reason = why.get(rid, "")
+        src = a if rid in a.index else b
+        out.append({"event": ev.id, "from_state": ev.from_, "to_state": ev.to, "requirement": rid,
+                    "component": src.at[rid, "component"], "priority": src.at[rid, "priority"],
+                    "change": change, "unmet_before": ub, "unmet_after": ua, "reason": reason})
+    return out
+
+
+def _summary(ev: Event, moves: list[dict[str, Any]], gaps: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"event": ev.id, "from_state": ev.from_, "to_state": ev.to}
+    for action in ("deploy", "stay", "redeploy", "withdraw"):
+        out[f"{action}_units"] = sum(m["units"] for m in moves if m["action"] == action)
+        out[f"{action}_personnel"] = sum(m["personnel"] for m in moves if m["action"] == action)
+    out["reallocated_units"] = sum(m["units"] for m in moves if m["reason_code"] == "reallocated")
+    for change in GAP_CHANGES:
+        out[f"gaps_{change}"] = sum(1 for g in gaps if g["change"] == change)
+    return out

@@ -27,8 +27,8 @@ CONSTRAINTS: dict[str, str] = {
     "pledge_capacity": "Σ_j a[p,j]·x[p,j] ≤ count[p]; a = rotation for an enduring requirement "
     "(one deployed needs `rotation` in the pool), 1 for a surge one.",
     "demand": "Σ_p x[p,j] + u[j] = d[j]: every unit required is filled or named as a gap.",
-    "participation": "Σ_{j∈m} x[p,j] ≤ cap[p,m]·y[n(p),m]: a nation contributing to a "
-    "component takes part in it.",
+    "participation": "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)]: a nation contributing "
+    "to a requirement takes part in its component.",
     "one_lead": "Σ_n L[n,m] + z[m] = 1: exactly one lead per component, or a named leaderless gap.",
     "lead_takes_part": "L[n,m] ≤ y[n,m] and Σ_{p∈n, j∈m} x[p,j] ≥ L[n,m]: the lead contributes.",
     "lead_share": "P[n,m] − s[m]·Σ_n' P[n',m] ≥ −M[m]·(1 − L[n,m]): the lead brings at "
@@ -38,6 +38,8 @@ CONSTRAINTS: dict[str, str] = {
     "key among the nations that can contribute in this state.",
     "unmet_fixed": "Σ_{j∈tier k} u[j] ≤ U*_k: later stages keep the optimal unmet demand of each "
     "priority tier.",
+    "nations_fixed": "(n_y+1)·Σ_m z[m] + Σ y[n,m] ≤ N*: the fair-share and cost stage keeps the "
+    "optimal leads and nation count.",
 }
 
 
@@ -108,6 +110,7 @@ class ForceModel:
     comp_with_demand: IntArray  # component index of each z column
     fair_nations: IntArray  # nation index of each e pair
     fair_share: FloatArray
+    lead_share_min: FloatArray  # per component
     cols: Columns
     milp: Milp
     weights: dict[str, FloatArray]  # objective vectors per stage term
@@ -191,19 +194,22 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
              np.concatenate([np.ones(n_pairs), np.ones(n_req)]),
              ra.demand.astype(float), ra.demand.astype(float))
 
-    # participation, one row per (pledge, component): Σ x − cap·y ≤ 0
-    pm_key = pair_p * n_comp + pair_m
-    pm_unique, pm_of_pair = np.unique(pm_key, return_inverse=True)
-    pm_p = pm_unique // n_comp
-    # the most units the pledge could put into the component (its pool at rotation 1)
-    pm_cap = pa.count[pm_p].astype(float)
-    pm_nm = nm_of_pair[np.unique(pm_of_pair, return_index=True)[1]]
-    n_pm = len(pm_unique)
+    # participation, one row per (nation, requirement): Σ_{p∈n} x[p,j] ≤ min(d[j], Σ ub)·y[n,m].
+    # Per requirement rather than per pledge: the coefficient of y is then at most d[j], which
+    # keeps the LP relaxation of the nation count tight (a per-pledge big-M of the whole pool
+    # lets y be a small fraction and leaves the branch and bound to do all the work).
+    ub = np.minimum(np.floor(pa.count[pair_p] / use + 1e-9), ra.demand[pair_j])
+    nj_key = pair_n * n_req + pair_j
+    nj_unique, nj_of_pair = np.unique(nj_key, return_inverse=True)
+    nj_cap = np.minimum(np.bincount(nj_of_pair, weights=ub), ra.demand[nj_unique % n_req])
+    nj_nm = np.zeros(len(nj_unique), dtype=np.int64)
+    nj_nm[nj_of_pair] = nm_of_pair
+    n_nj = len(nj_unique)
     rows.add("participation",
-             np.concatenate([pm_of_pair, np.arange(n_pm)]),
-             np.concatenate([xs, cols.y0 + pm_nm]),
-             np.concatenate([np.ones(n_pairs), -pm_cap]),
-             np.full(n_pm, -inf), np.zeros(n_pm))
+             np.concatenate([nj_of_pair, np.arange(n_nj)]),
+             np.concatenate([xs, cols.y0 + nj_nm]),
+             np.concatenate([np.ones(n_pairs), -nj_cap]),
+             np.full(n_nj, -inf), np.zeros(n_nj))
 
     # one lead per component with demand
     if cols.n_z:
@@ -233,8 +239,12 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
         # lead share: P[n,m] − s[m]·Σ_{n'} P[n',m] − M·L ≥ −M
         lm = nm_comp[lead_nm]
         s = lead_share_min[lm]
-        comp_pers = np.bincount(ra.component, weights=ra.demand * 1.0, minlength=n_comp)
-        big = s * comp_pers[lm] * max(pa.personnel.max(initial=0.0), 1.0) + 1.0
+        # M = s·(most personnel the component can hold): each requirement at its demand,
+        # filled by its heaviest compatible unit; the tightest big-M that stays valid.
+        heaviest = np.zeros(n_req)
+        np.maximum.at(heaviest, pair_j, per_x)
+        comp_pers = np.bincount(ra.component, weights=ra.demand * heaviest, minlength=n_comp)
+        big = s * comp_pers[lm] + 1.0
         same = nm_comp[None, :] == lm[:, None]  # n_l × n_y
         own = np.zeros_like(same)
         own[l_idx, lead_nm] = True
@@ -286,17 +296,21 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
     total_pers = float((ra.demand * 1.0).sum() * max(pa.personnel.max(initial=1.0), 1.0)) or 1.0
     w_unmet = np.zeros(cols.total)
     w_unmet[cols.u0:cols.u0 + n_req] = 1.0
-    structure = np.zeros(cols.total)
-    structure[cols.y0:cols.y0 + cols.n_y] = 1.0
-    structure[cols.z0:cols.z0 + cols.n_z] = float(cols.n_y + 1)  # a lead beats any nation count
-    structure[cols.e0:cols.e0 + 2 * cols.n_e] = 0.4 / total_pers  # fair share: < 0.8 in total
+    # stage 2a, integral: leaderless components, then nations per component
+    nations = np.zeros(cols.total)
+    nations[cols.y0:cols.y0 + cols.n_y] = 1.0
+    nations[cols.z0:cols.z0 + cols.n_z] = float(cols.n_y + 1)  # a lead beats any nation count
+    # stage 2b, with the nation count kept: fair-share deviation, then cost
+    balance = np.zeros(cols.total)
+    balance[cols.e0:cols.e0 + 2 * cols.n_e] = 0.4 / total_pers  # fair share: < 0.8 in total
     max_cost = float((pa.cost[pair_p] * col_hi[:n_pairs]).sum()) or 1.0
-    structure[:n_pairs] = 0.1 * pa.cost[pair_p] / max_cost  # cost: < 0.1 in total
+    balance[:n_pairs] = 0.1 * pa.cost[pair_p] / max_cost  # cost: < 0.1 in total
 
     milp = Milp(a=a, row_lo=np.concatenate(rows.lo), row_hi=np.concatenate(rows.hi),
                 col_lo=col_lo, col_hi=col_hi, integer=integer, row_block=rows.blocks)
     return ForceModel(pair_p=pair_p, pair_j=pair_j, nm_of_pair=nm_of_pair.astype(np.int64),
                       pair_personnel=per_x, nm_nation=nm_nation, nm_comp=nm_comp,
                       lead_nm=lead_nm, comp_with_demand=comp_with_demand,
-                      fair_nations=fair_nations, fair_share=fair_share, cols=cols, milp=milp,
-                      weights={"unmet": w_unmet, "structure": structure})
+                      fair_nations=fair_nations, fair_share=fair_share,
+                      lead_share_min=lead_share_min, cols=cols, milp=milp,
+                      weights={"unmet": w_unmet, "nations": nations, "balance": balance})

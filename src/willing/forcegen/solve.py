@@ -2,11 +2,16 @@
 
 Stage 1 (one solve per priority tier, essential first) minimises the unmet units of that tier
 on the transport part of the model alone (pledge capacity and demand), keeping the optimum of
-the tiers before it. Stage 2 solves the whole model with every tier's optimum kept, minimising
-structure: leaderless components first, then the number of nations per component, then the
-deviation from fair shares, then cost (weights chosen so each term is worth less than one
-unit of the term before it). The stage-1 allocation is handed to stage 2 as a starting
-solution, so a time limit always leaves a feasible plan, reported with its optimality gap.
+the tiers before it. Stage 2a solves the whole model with every tier's optimum kept and
+minimises leaderless components, then the number of nations per component (an integral
+objective, so HiGHS can close it exactly). Stage 2b keeps that count and minimises the
+deviation from fair shares, then cost. Splitting 2a from 2b matters: with the small
+fair-share and cost terms in the same objective, HiGHS must prove a fractional tie-breaker to
+0.1 % before it can stop, and the large instance never finishes (bench/forcegen.py).
+
+One HiGHS instance serves each model: between stages only costs and row bounds change
+(`changeColsCost`, `changeRowBounds`, `addRow`), and each stage starts from the previous
+stage's solution, so a time limit always leaves a feasible plan, reported with its gap.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
 from willing.forcegen.model import ForceModel, Milp
+from willing.scenario.model import PRIORITY_ORDER
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
@@ -82,83 +88,91 @@ def _pass(h: highspy._core._Highs, cost: FloatArray, m: Milp, a: sp.csc_matrix,
         raise RuntimeError("HiGHS refused the force-generation model")
 
 
-def _run(h: highspy._core._Highs, name: str, start: float) -> tuple[StageInfo, np.ndarray | None]:
+def _run(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
+         cost: FloatArray) -> tuple[StageInfo, np.ndarray]:
+    """One stage: new costs, a warm start, the time left. Returns the best solution known
+    (the warm start when the solver found nothing better in time)."""
+    t = time.perf_counter()
+    h.setOptionValue("time_limit", max(deadline - t, 0.01))
+    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32),
+                     np.ascontiguousarray(cost, dtype=np.float64))
+    hs = highspy.HighsSolution()
+    hs.col_value = start.tolist()
+    hs.value_valid = True
+    h.setSolution(hs)
     h.run()
     status = _STATUS.get(h.getModelStatus(), str(h.getModelStatus()))
     info = h.getInfo()
     has = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    sol = np.asarray(h.getSolution().col_value) if has else None
-    gap = float(info.mip_gap) if has else float("inf")
-    if status == "optimal":
-        gap = min(gap, 0.0) if gap < 1e-12 else gap
-    return StageInfo(name, status, float(info.objective_function_value) if has else float("nan"),
-                     gap, time.perf_counter() - start), sol
+    sol = np.asarray(h.getSolution().col_value) if has else start
+    gap = max(float(info.mip_gap), 0.0) if has else float("inf")
+    if status == "optimal" and not np.isfinite(gap):
+        gap = 0.0  # a stage without integer columns is an LP: optimal means no gap
+    objective = float(info.objective_function_value) if has else float(cost @ start)
+    return StageInfo(name, status, objective, gap, time.perf_counter() - t), sol
 
 
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
           mip_rel_gap: float = 1e-3, build_seconds: float = 0.0) -> tuple[np.ndarray, SolveInfo]:
     """Solve a built model; returns the column values and what happened."""
     t0 = time.perf_counter()
+    deadline = t0 + time_limit
     m, c = fm.milp, fm.cols
-    tiers = [np.nonzero(ra.priority == k)[0] for k in range(3)]
-    tiers = [t for t in tiers if len(t)]
-    # unmet per tier as extra rows (bounds tightened as stages go)
-    tier_rows = sp.csc_matrix(
+    tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
+    names = [f"unmet-{PRIORITY_ORDER[int(ra.priority[t[0]])]}" for t in tiers]
+    # unmet per tier as extra rows, bounded as the stages go
+    tier_rows = sp.csr_matrix(
         (np.ones(sum(len(t) for t in tiers)),
-         (np.concatenate([np.full(len(t), i) for i, t in enumerate(tiers)]) if tiers
-          else np.zeros(0, dtype=int),
+         (np.repeat(np.arange(len(tiers)), [len(t) for t in tiers]),
           np.concatenate([c.u0 + t for t in tiers]) if tiers else np.zeros(0, dtype=int))),
         shape=(len(tiers), c.total))
-    tier_hi = np.full(len(tiers), np.inf)
     stages: list[StageInfo] = []
 
     # stage 1: transport rows (capacity, demand) and x, u columns only
     n1 = c.n_x + c.n_u
     keep = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
                            if name in ("pledge_capacity", "demand")])
-    a1 = sp.vstack([m.a[keep][:, :n1], tier_rows[:, :n1]]).tocsc()
+    a1 = sp.vstack([m.a.tocsr()[keep][:, :n1], tier_rows[:, :n1]])
+    tier_hi = np.full(len(tiers), np.inf)
+    h = _highs(time_limit, mip_rel_gap)
+    _pass(h, np.zeros(n1), m, a1, np.concatenate([m.row_lo[keep], np.full(len(tiers), -np.inf)]),
+          np.concatenate([m.row_hi[keep], tier_hi]), n1)
     x1 = np.zeros(n1)
     x1[c.u0:c.u0 + c.n_u] = ra.demand  # all unmet: always feasible
     for i, tier in enumerate(tiers):
-        left = time_limit - (time.perf_counter() - t0)
-        h = _highs(left, mip_rel_gap)
         cost = np.zeros(n1)
         cost[c.u0 + tier] = 1.0
-        _pass(h, cost, m, a1, np.concatenate([m.row_lo[keep], np.full(len(tiers), -np.inf)]),
-              np.concatenate([m.row_hi[keep], tier_hi]), n1)
-        info, sol = _run(h, f"unmet-{['essential', 'important', 'desirable'][int(ra.priority[tier[0]])]}",
-                         t0)
+        info, x1 = _run(h, names[i], x1, deadline, cost)
         stages.append(info)
-        if sol is not None:
-            x1 = sol
         tier_hi[i] = np.round(x1[c.u0 + tier].sum()) + 0.5  # integral data: unmet is integral
+        h.changeRowBounds(len(keep) + i, -np.inf, float(tier_hi[i]))
 
-    # stage 2: the whole model
-    start = _start(fm, x1)
-    left = time_limit - (time.perf_counter() - t0)
-    h = _highs(left, mip_rel_gap)
-    a2 = sp.vstack([m.a, tier_rows]).tocsc()
-    _pass(h, fm.weights["structure"], m, a2,
+    # stage 2a: the whole model, leads and nations per component
+    h = _highs(time_limit, mip_rel_gap)
+    _pass(h, np.zeros(c.total), m, sp.vstack([m.a, tier_rows]),
           np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
           np.concatenate([m.row_hi, tier_hi]), c.total)
-    hs = highspy.HighsSolution()
-    hs.col_value = start.tolist()
-    hs.value_valid = True
-    h.setSolution(hs)
-    info, sol = _run(h, "structure", t0)
+    start = _start(fm, x1)
+    info, sol = _run(h, "nations", start, deadline, fm.weights["nations"])
     stages.append(info)
-    final = sol if sol is not None else start
+    # stage 2b: keep the count (integral: +0.5 is exact), balance fair shares, then cost
+    w = fm.weights["nations"]
+    nz = np.nonzero(w)[0]
+    h.addRow(-np.inf, float(np.round(w @ sol)) + 0.5, len(nz), nz.astype(np.int32), w[nz])
+    info, final = _run(h, "fair-share-cost", sol, deadline, fm.weights["balance"])
+    stages.append(info)
+
     status = "optimal" if all(s.status == "optimal" for s in stages) else (
-        "time-limit" if sol is not None or any(s.status == "time-limit" for s in stages)
-        else stages[-1].status)
+        "time-limit" if any(s.status == "time-limit" for s in stages) else stages[-1].status)
     unmet = [float(final[c.u0 + t].sum()) for t in tiers]
-    return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages) if stages else 0.0,
+    return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages),
                             build_seconds=build_seconds, solve_seconds=time.perf_counter() - t0,
                             stages=stages, unmet_by_tier=unmet)
 
 
 def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:
-    """A feasible full solution from a stage-1 allocation: no leads, everyone used takes part."""
+    """A feasible full solution from a stage-1 allocation: everyone used takes part, and each
+    component is led by its largest HQ-capable contributor when that one meets the share."""
     c = fm.cols
     v = np.zeros(c.total)
     x = np.round(x1[:c.n_x])
@@ -168,12 +182,21 @@ def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:
     pers = np.bincount(nm_of_pair, weights=x * fm.pair_personnel, minlength=c.n_y)
     v[c.y0:c.y0 + c.n_y] = (np.bincount(nm_of_pair, weights=x, minlength=c.n_y) > 0)
     v[c.z0:c.z0 + c.n_z] = 1.0
+    comp_total = np.bincount(fm.nm_comp, weights=pers, minlength=int(fm.nm_comp.max(initial=0)) + 1)
+    for z, comp in enumerate(fm.comp_with_demand):
+        mine = np.nonzero(fm.nm_comp[fm.lead_nm] == comp)[0]
+        if len(mine) == 0:
+            continue
+        best = mine[np.argmax(pers[fm.lead_nm[mine]])]
+        nm = fm.lead_nm[best]
+        if pers[nm] > 0 and pers[nm] >= fm.lead_share_min[comp] * comp_total[comp]:
+            v[c.l0 + best], v[c.z0 + z] = 1.0, 0.0
     v[c.p0:c.p0 + c.n_y] = pers
     if c.n_e:
         by_nation = np.bincount(fm.nm_nation, weights=pers,
                                 minlength=int(fm.fair_nations.max()) + 1)
-        mine = by_nation[fm.fair_nations]
-        dev = mine - fm.fair_share * mine.sum()
+        mine_f = by_nation[fm.fair_nations]
+        dev = mine_f - fm.fair_share * mine_f.sum()
         v[c.e0:c.e0 + c.n_e] = np.maximum(dev, 0)
         v[c.e0 + c.n_e:c.e0 + 2 * c.n_e] = np.maximum(-dev, 0)
     return v

@@ -19,7 +19,6 @@ import difflib
 import json
 import os
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -257,14 +256,6 @@ class Store:
             q = q.limit(limit)
         with Session(self.engine) as s:
             return [_run(r, {}) for r in s.scalars(q)]
-
-    def latest(self, command: str, sha256: str | None = None) -> Run | None:
-        """The newest run of a command (on a scenario with this hash), with its results."""
-        runs = self.list(command=command, sha256=sha256, limit=1)
-        return self.get(runs[0].id) if runs else None
-
-    def __iter__(self) -> Iterator[Run]:
-        return iter(self.list())
 
 
 def _headline(skeleton: Any) -> dict[str, Any]:

@@ -111,12 +111,26 @@ def complete(sc: Scenario, result: PlanResult, given: dict[str, Any],
             bundle["missing"].append(name)
         else:
             bundle[name] = fn(sc, result)
-    if "stress" not in bundle and store is not None:
-        run = store.latest("stress", sc.sha256)
-        if run is not None:
-            bundle["stress"] = run.payload
-            bundle["stress_run"] = run.id
+    for command in ROBUSTNESS:
+        if command not in bundle and store is not None:
+            run = _matching_run(store, command, sc, result.state)
+            if run is not None:
+                bundle[command] = run.payload
+                bundle[f"{command}_run"] = run.header()
     return bundle
+
+
+ROBUSTNESS = ("stress", "pivotal")
+"""Analyses too slow to run for every report: shown when the store has a run of them on the
+same scenario text, force option and state."""
+
+
+def _matching_run(store: Store, command: str, sc: Scenario, state: str) -> Run | None:
+    for run in store.list(command=command, sha256=sc.sha256, limit=50):
+        if run.force_option == sc.force_option and run.params.get("state", state) == state \
+                and run.status == "ok":
+            return store.get(run.id)
+    return None
 
 
 def from_run(run: Run, store: Store | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from willing.report.figures import Section, frame, layout, plan_source
+from willing.report.figures import Section, frame, layout, plan_source, relevant, scenario_source
 
 
 def command_tree(b: dict[str, Any]) -> Section | None:
@@ -50,4 +50,130 @@ def command_tree(b: dict[str, Any]) -> Section | None:
                    + plan_source(b))
 
 
-BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [command_tree]
+def buildup(b: dict[str, Any]) -> Section | None:
+    bu = b.get("buildup")
+    if not isinstance(bu, dict) or not bu.get("daily"):
+        return None
+    daily = frame(bu["daily"])
+    reqs = frame(bu.get("requirements"))
+    summary = bu.get("summary", {})
+    last = int(max(summary.get("closure_day") or 0,
+                   reqs["required_by_day"].max() if "required_by_day" in reqs else 0)) + 30
+    daily = daily[daily["day"] <= last]
+    comps = [c for c in daily.columns if c not in ("day", "personnel_in_theatre")]
+    fig = go.Figure()
+    for c in comps:
+        fig.add_scatter(x=daily["day"], y=daily[c], name=c, stackgroup="theatre", mode="lines",
+                        hovertemplate=f"{c}: %{{y:,}} on day %{{x}}<extra></extra>")
+    if {"required_by_day", "personnel"} <= set(reqs.columns):
+        need = reqs.groupby("required_by_day")["personnel"].sum().sort_index().cumsum()
+        fig.add_scatter(x=[0, *need.index, last], y=[0, *need.values, need.values[-1]],
+                        name="allocated personnel due by their required-by days", mode="lines",
+                        line={"shape": "hv", "dash": "dash", "color": "#c0392b", "width": 2})
+    fig.update_layout(xaxis_title="days from D-day", yaxis_title="personnel in theatre")
+    late = frame(bu.get("late"))
+    cols = [c for c in ["requirement", "priority", "required_by_day", "closure_day", "late_days",
+                        "bottleneck", "detail"] if c in late]
+    eps = frame(bu.get("entry_points"))
+    ep_assumptions = [{"where": f"entry point {r['entry_point']}", "nation": None, "capability": None,
+                       "text": r["assumption"]} for r in eps.to_dict("records") if r.get("assumption")]
+    ep_sources = "; ".join(f"{r['entry_point']}: {r['source']}" for r in eps.to_dict("records")
+                           if r.get("source"))
+    return Section("buildup", "Build-up: personnel in theatre by day",
+                   f"Each allocated unit is ready at its readiness day, then moves through an entry "
+                   f"point with a daily capacity (DESIGN §6). The force closes on day "
+                   f"{summary.get('closure_day', '—')}; {summary.get('late_requirements', 0)} "
+                   f"requirements close after their required-by day (table).",
+                   layout(fig), late[cols] if cols else late,
+                   f"willing buildup on the plan; entry-point capacities: {ep_sources or 'scenario'}"
+                   f"; {plan_source(b)}", ep_assumptions)
+
+
+def sustain(b: dict[str, Any]) -> Section | None:
+    su = b.get("sustain")
+    if not isinstance(su, dict):
+        return None
+    years = frame(su.get("years") or su.get("by_year"))
+    nations = frame(su.get("nations") or su.get("by_nation"))
+    fig = None
+    if not years.empty and "year" in years:
+        fig = go.Figure()
+        for col, axis in [("pool_personnel", "y"), ("cost_musd", "y2")]:
+            if col in years:
+                fig.add_bar(x=years["year"], y=years[col], name=col.replace("_", " "), yaxis=axis,
+                            offsetgroup=axis)
+        share = next((c for c in years.columns if "budget" in c and "share" in c), None)
+        if share:
+            fig.add_scatter(x=years["year"], y=years[share], name="share of defence budgets",
+                            yaxis="y3", mode="lines+markers")
+        fig.update_layout(yaxis={"title": "pool personnel"},
+                          yaxis2={"title": "US$ m", "overlaying": "y", "side": "right"},
+                          yaxis3={"overlaying": "y", "visible": False, "tickformat": ".1%"},
+                          barmode="group", xaxis_title="year")
+        fig = layout(fig)
+    return Section("sustain", "Sustainability per year",
+                   "The rotation pool an enduring force ties up, its annual cost and its share of "
+                   "the contributors' defence budgets, by year of the horizon (DESIGN §6).",
+                   fig, nations if not nations.empty else years,
+                   f"willing sustain on the plan; costs per unit-year: {plan_source(b)}",
+                   relevant(b, nations=set(nations.get("nation", []))))
+
+
+def _run_label(b: dict[str, Any], command: str) -> str:
+    r = b.get(f"{command}_run") or {}
+    return f"run {r.get('id', '—')} ({r.get('created', '')})"
+
+
+def stress(b: dict[str, Any]) -> Section | None:
+    st = b.get("stress")
+    if not isinstance(st, dict) or not st.get("distribution"):
+        return None
+    d = frame(st["distribution"])
+    s = st.get("summary", {})
+    fig = go.Figure()
+    for measure, colour in [("all", "#4a90c2"), ("essential", "#c0392b")]:
+        part = d[d["measure"] == measure]
+        fig.add_bar(x=part["coverage"], y=part["probability"], name=f"{measure} requirements",
+                    marker_color=colour, opacity=0.7,
+                    hovertemplate="coverage %{x:.1%}: probability %{y:.2%}<extra></extra>")
+    fig.update_layout(barmode="overlay", xaxis={"title": "share of units filled",
+                                                "tickformat": ".0%"},
+                      yaxis={"title": "probability", "tickformat": ".1%"})
+    cond = frame(st.get("conditional"))
+    unc = [a for a in b["scenario"]["assumptions"] if "uncertainty" in a["where"]]
+    return Section("stress", "Coverage under political uncertainty",
+                   f"Who shows up, drawn {s.get('draws', 0):,} times (US backstop, adversary "
+                   f"consent, ceasefire, mandate, then each nation by a one-factor Gaussian copula; "
+                   f"DESIGN §8). Mean coverage {s.get('mean_coverage', 0):.1%}, essential "
+                   f"{s.get('mean_essential', 0):.1%}; every essential requirement met with "
+                   f"probability {s.get('p_essential_met', 0):.1%}. The table conditions on each "
+                   f"global variable.", layout(fig), cond,
+                   f"willing stress {_run_label(b, 'stress')}, seed {s.get('seed')}; willingness "
+                   f"and probabilities from the {scenario_source(b)}", unc)
+
+
+def pivotal(b: dict[str, Any]) -> Section | None:
+    pv = b.get("pivotal")
+    if not isinstance(pv, dict) or not pv.get("nations"):
+        return None
+    n = frame(pv["nations"]).head(15)
+    s = pv.get("summary", {})
+    fig = go.Figure()
+    fig.add_bar(x=n["nation"], y=n["shapley"], name="Shapley value",
+                error_y={"type": "data", "array": 2 * n["shapley_se"]} if "shapley_se" in n else None,
+                marker_color="#1f4e79")
+    if "banzhaf" in n:
+        fig.add_scatter(x=n["nation"], y=n["banzhaf"], name="Banzhaf value", mode="markers",
+                        marker={"color": "#e67e22", "size": 9})
+    fig.update_layout(yaxis={"title": f"share of {s.get('measure', 'coverage')}",
+                             "tickformat": ".1%"})
+    return Section("pivotal", "Pivotal nations",
+                   "Each nation's average marginal contribution to coverage (Shapley value, by "
+                   f"{s.get('permutations', 0):,} sampled orders; error bars ±2 standard errors) "
+                   "and its Banzhaf value: who the coalition cannot do without.", layout(fig), n,
+                   f"willing pivotal {_run_label(b, 'pivotal')}, seed {s.get('seed')}; "
+                   f"{scenario_source(b)}")
+
+
+BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [
+    command_tree, buildup, sustain, stress, pivotal]

@@ -9,6 +9,7 @@ the same seed gives the same result on one core, `--workers N` or `--scheduler t
 from __future__ import annotations
 
 import math
+import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ def chunks(draws: int, seed: int, size: int = CHUNK) -> list[tuple[np.random.See
     """Independent seeds and sizes of the chunks that make up `draws` draws."""
     if not isinstance(draws, int) or draws < 1:
         raise ValueError(f"draws must be a positive whole number, got {draws!r}")
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"chunk size must be a positive whole number, got {size!r}")
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
     n = math.ceil(draws / size)
@@ -69,6 +72,7 @@ def _dask(fn: Callable[..., R], tasks: Sequence[tuple[Any, ...]], address: str,
     from distributed import Client
     from distributed import as_completed as dask_completed
 
+    _reachable(address)
     try:
         client = Client(address, timeout="10s", set_as_default=False)
     except OSError as exc:
@@ -85,3 +89,15 @@ def _dask(fn: Callable[..., R], tasks: Sequence[tuple[Any, ...]], address: str,
             results[index[fut.key]] = fut.result()
             tick(done, len(tasks))
         return results
+
+
+def _reachable(address: str) -> None:
+    """Fail fast on a closed port (Dask's client would retry until its timeout)."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp") or ":" not in rest:
+        return  # other transports (tls, inproc, ucx): let Dask judge
+    host, _, port = rest.rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot reach the Dask scheduler at {address}: {exc}") from None

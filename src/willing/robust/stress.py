@@ -25,7 +25,7 @@ import pandas as pd
 
 from willing import sizing
 from willing.forcegen.arrays import IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
-from willing.robust.distributed import Progress, chunks, execute
+from willing.robust.distributed import CHUNK, Progress, chunks, execute
 from willing.robust.draws import GLOBALS, Assumptions, DrawModel, draw_model, sample
 from willing.robust.kernel import Kernel, Transport, compile_kernel
 from willing.scenario.model import PRIORITY_ORDER
@@ -160,17 +160,17 @@ class StressResult:
 def stress(scenario: Scenario, state: str | None = None, *, draws: int = 1_000_000, seed: int = 1,
            workers: int | None = None, scheduler: str | None = None,
            progress: Progress | None = None, assumptions: Assumptions | None = None,
-           **values: float) -> StressResult:
+           chunk: int = CHUNK, **values: float) -> StressResult:
     """Monte Carlo over who shows up; `values` override assumptions (e.g. `us_backstop=0.9`).
 
-    Same seed, same numbers: in-process, on `workers` local processes or on the Dask cluster
-    at `scheduler` (`tcp://host:8786`).
+    Same seed (and chunk size), same numbers: in-process, on `workers` local processes or on
+    the Dask cluster at `scheduler` (`tcp://host:8786`).
     """
     t0 = time.perf_counter()
     state = state or scenario.default_state
     a = (assumptions or Assumptions.of(scenario)).with_values(**values)
     model, reqs = stress_model(scenario, state, a)
-    tasks = [(model, s, n) for s, n in chunks(draws, seed)]
+    tasks = [(model, s, n) for s, n in chunks(draws, seed, chunk)]
     parts = execute(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress)
     return summarise(scenario, state, seed, a, model, reqs, parts, time.perf_counter() - t0)
 

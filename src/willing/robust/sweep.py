@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from willing.robust.distributed import Progress, chunks, execute
+from willing.robust.distributed import CHUNK, Progress, chunks, execute
 from willing.robust.draws import GLOBALS, Assumptions
 from willing.robust.stress import StressResult, run_chunk, stress_model, summarise
 from willing.scenario.scenario import Scenario, from_spec
@@ -152,12 +152,12 @@ class SweepResult:
 
 def sweep(scenario: Scenario, grid: list[str], *, state: str | None = None, draws: int = 100_000,
           seed: int = 1, workers: int | None = None, scheduler: str | None = None,
-          progress: Progress | None = None) -> SweepResult:
+          progress: Progress | None = None, chunk: int = CHUNK) -> SweepResult:
     """Stress the plan at every point of the grid (same seed everywhere)."""
     t0 = time.perf_counter()
     axes = parse_grid(grid, scenario)
     state = state or scenario.default_state
-    parts = chunks(draws, seed)
+    parts = chunks(draws, seed, chunk)
     variants: dict[str | None, Scenario] = {}
     points = [dict(zip([a.name for a in axes], combo, strict=True))
               for combo in itertools.product(*(a.values for a in axes))]

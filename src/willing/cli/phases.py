@@ -18,9 +18,17 @@ from willing.cli.common import (
     clean_errors,
     finish,
     fmt_int,
+    fmt_pct,
     load,
 )
 from willing.contingency import ContingencyResult, contingency
+from willing.sustain import (
+    DEFAULT_BUDGET_THRESHOLD,
+    DEFAULT_DWELL_TOURS,
+    DEFAULT_PERSONNEL_THRESHOLD,
+    SustainResult,
+    sustain,
+)
 
 StateOption = Annotated[str | None, typer.Option("--state", "-s", help="Contingency state "
                                                  "(default: the scenario's default state).")]
@@ -171,3 +179,95 @@ def render_buildup(console: Console, b: BuildupResult) -> None:
         f"{s['horizon_days']} days · {s['late_requirements']} requirements late · self-deploying "
         f"transit {', '.join(f'{k} {v} d' for k, v in b.self_deploy_days.items())}",
         highlight=False)
+
+
+@app.command("sustain")
+@clean_errors
+def sustain_cmd(
+    scenario: ScenarioArg = None,
+    state: StateOption = None,
+    years: Annotated[int | None, typer.Option("--years", help="Horizon in years (default: the "
+                                              "scenario's horizon_years).")] = None,
+    budget_threshold: Annotated[float, typer.Option(
+        "--budget-threshold", help="Flag a nation whose cost passes this share of its defence "
+        "budget.")] = DEFAULT_BUDGET_THRESHOLD,
+    personnel_threshold: Annotated[float, typer.Option(
+        "--personnel-threshold", help="Flag a nation whose pool passes this share of its active "
+        "personnel.")] = DEFAULT_PERSONNEL_THRESHOLD,
+    dwell_tours: Annotated[float, typer.Option(
+        "--dwell-tours", help="Tours a unit spends at home before it deploys again.")]
+    = DEFAULT_DWELL_TOURS,
+    force_option: ForceOption = None,
+    time_limit: TimeLimit = 60.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rotation pools, cost against defence budgets and rotation cliffs over the horizon."""
+    sc = load(scenario, force_option)
+    r = sustain(sc, state, years=years, budget_threshold=budget_threshold,
+                personnel_threshold=personnel_threshold, dwell_tours=dwell_tours,
+                time_limit=time_limit)
+    finish("sustain", sc, {"state": r.plan.state, "force_option": sc.force_option, "years": r.years,
+                           "budget_threshold": budget_threshold,
+                           "personnel_threshold": personnel_threshold, "dwell_tours": dwell_tours,
+                           "time_limit": time_limit}, r.to_dict(), as_json,
+           lambda console: render_sustain(console, r))
+
+
+def render_sustain(console: Console, r: SustainResult) -> None:
+    s = r.summary()
+    console.rule(f"[bold]Sustainability[/] — state {r.plan.state}, {r.years} years")
+    t = Table(title="Per nation: rotation pool and annual cost of its enduring commitments",
+              title_justify="left")
+    for col in ("nation", "deployed", "pool", "pool pers.", "of active", "US$ m/yr",
+                "of budget", "cliffs", "flags"):
+        t.add_column(col, justify="left" if col in ("nation", "flags") else "right")
+    for _, n in r.nations.iterrows():
+        t.add_row(n["nation"], str(n["deployed_units"]), str(n["pool_units"]),
+                  fmt_int(n["pool_personnel"]), _pct1(n["share_active"]),
+                  f"{n['annual_cost_musd']:,.0f}", _pct1(n["share_budget"]), str(n["cliffs"]),
+                  f"[bold red]{n['flags']}[/]" if n["flags"] else "")
+    console.print(t)
+
+    t = Table(title=f"Rotation cliffs: tours that run out with no relief ({len(r.cliffs)})",
+              title_justify="left")
+    for col in ("pledge", "capability", "deployed", "units", "tour", "month", "short (pers.)",
+                "gap months", "relief from"):
+        t.add_column(col, justify="left" if col in ("pledge", "capability", "relief from")
+                     else "right", overflow="fold")
+    for _, c in r.cliffs.iterrows():
+        t.add_row(c["pledge"], c["capability"], str(c["deployed"]), str(c["units"]),
+                  f"{c['max_tour_months']} mo", str(c["month"]),
+                  f"{c['units_short']} ({c['personnel_short']:,})", str(c["gap_months"]),
+                  c["relief"] or "none")
+    console.print(t)
+
+    t = Table(title="Cost figures used (catalogue, US$ m per unit-year)", title_justify="left")
+    t.add_column("capability")
+    t.add_column("US$ m", justify="right")
+    t.add_column("source", overflow="fold")
+    figures = r.requirements.drop_duplicates("capability")
+    for _, f in figures.iterrows():
+        t.add_row(f["capability"], _day(f["cost_musd_per_unit_year"]), f["cost_source"])
+    console.print(t)
+
+    t = Table(title="Cost by year (US$ m; the 12 largest, all in --json)", title_justify="left")
+    t.add_column("nation")
+    for y in range(1, r.years + 1):
+        t.add_column(f"year {y}", justify="right")
+    t.add_column("gap unit-months", justify="right")
+    by = r.by_year
+    for iso in r.nations["nation"].head(12):
+        rows = by[by["nation"] == iso].set_index("year")
+        t.add_row(iso, *(f"{rows.at[y, 'cost_musd']:,.0f}" if y in rows.index else "—"
+                         for y in range(1, r.years + 1)), fmt_int(rows["gap_unit_months"].sum()))
+    console.print(t)
+    console.print(
+        f"pool {s['pool_personnel']:,} personnel · US${s['annual_cost_musd']:,.0f} m a year · "
+        f"{s['cliffs']} rotation cliffs · flagged: {', '.join(s['flagged']) or 'none'} (above "
+        f"{fmt_pct(r.budget_threshold)} of defence budget or {fmt_pct(r.personnel_threshold)} of "
+        f"active personnel) · a unit rests {r.dwell_tours:g} tour(s) at home between tours",
+        highlight=False)
+
+
+def _pct1(v: object) -> str:
+    return "—" if _missing(v) else f"{float(v):.1%}"  # type: ignore[arg-type]

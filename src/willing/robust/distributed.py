@@ -85,7 +85,7 @@ def _dask(fn: Callable[..., R], tasks: Sequence[tuple[Any, ...]], address: str,
         futures = [client.submit(fn, shared[id(t[0])], *t[1:], pure=False) for t in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(tasks)
-        for done, fut in enumerate(dask_completed(futures), start=1):
+        for done, fut in enumerate(dask_completed(futures, loop=client.loop), start=1):
             results[index[fut.key]] = fut.result()
             tick(done, len(tasks))
         return results

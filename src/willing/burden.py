@@ -135,13 +135,13 @@ def _olson_zeckhauser(df: pd.DataFrame, measure: str, alpha: float) -> dict[str,
     row.update(rho=rho, p_value=p)
     if p < alpha and rho > 0:
         row["verdict"] = (f"large economies carry a disproportionate {measure} burden "
-                          f"(Olson–Zeckhauser holds: ρ = {rho:+.2f}, p = {p:.3f})")
+                          "(Olson–Zeckhauser holds)")
     elif p < alpha:
-        row["verdict"] = (f"small economies carry more {measure} relative to their size, "
-                          f"the reverse of Olson–Zeckhauser (ρ = {rho:+.2f}, p = {p:.3f})")
+        row["verdict"] = (f"small economies carry more {measure} relative to their size "
+                          "(the reverse of Olson–Zeckhauser)")
     else:
         row["verdict"] = (f"no significant relation between economic size and relative "
-                          f"{measure} burden (ρ = {rho:+.2f}, p = {p:.3f} ≥ {alpha:g})")
+                          f"{measure} burden at the {alpha:g} level")
     return row
 
 

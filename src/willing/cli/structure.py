@@ -193,10 +193,15 @@ def render_burden(console: Console, b: BurdenSharing) -> None:
         t.add_row(m["measure"], fmt_int(m["total"]), _num(m["gini"]), _num(m["herfindahl"]),
                   _num(m["gini_of_ratios"]), f"{m['contributing']} of {m['nations']}")
     console.print(t)
-    console.print("[bold]Olson–Zeckhauser[/] (Spearman rank correlation of GDP with "
-                  "contribution per US$ bn of GDP):", highlight=False)
+    t = Table(title="Olson–Zeckhauser: Spearman rank correlation of GDP with contribution "
+              "per US$ bn of GDP", title_justify="left")
+    for col in ("measure", "nations", "ρ", "p-value", "verdict"):
+        t.add_column(col, justify="right" if col in ("nations", "ρ", "p-value") else "left",
+                     overflow="fold")
     for o in b.olson_zeckhauser.to_dict("records"):
-        console.print(f"  {o['measure']}: {o['verdict']}", highlight=False)
+        t.add_row(o["measure"], str(o["n"]), _num(o["rho"]), _num(o["p_value"]),
+                  o["verdict"])
+    console.print(t)
     console.print(f"Ratio = contribution / fair share; fair shares split the participants' "
                   f"total by {b.key}. The plan itself balanced shares by "
                   f"{r.scenario.spec.fair_share_key}.", highlight=False, style="dim")

@@ -1,0 +1,172 @@
+"""Benchmark force generation: willing (sparse arrays + HiGHS) against PuLP + CBC.
+
+For three synthetic sizes (`willing.synthetic.SIZES`, the largest 60 nations × 5,000 pledges
+× 500 requirements × 4 states) it prints, for willing over every state: model-build seconds,
+solve seconds and the worst optimality gap; then, on the default state alone, willing's
+end-to-end seconds (`plan()`: sizing, arrays, build, staged solve, read-back) against the
+same lexicographic model (same rows, same stages) built through PuLP and solved with CBC,
+end to end (willing's arrays and matrix, then PuLP objects, then CBC per stage). PuLP gets
+`--pulp-limit` seconds in all; when it runs out the time is printed as "> N s".
+
+Last, `willing plan` is timed as a whole command (a subprocess, imports included).
+
+    python bench/forcegen.py [--sizes small,medium,large] [--time-limit 30] [--pulp-limit 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+import scipy.sparse as sp
+
+import willing
+from willing import sizing
+from willing.forcegen import arrays
+from willing.forcegen.model import ForceModel, build
+from willing.forcegen.plan import CONTRIBUTING_TIERS, fair_key_values
+from willing.scenario import Scenario
+from willing.synthetic import SIZES, synthetic_scenario
+
+
+@dataclass
+class PulpRun:
+    seconds: float
+    timed_out: bool
+    unmet_by_tier: list[float]
+
+
+def _model(sc: Scenario, state: str) -> tuple[ForceModel, arrays.RequirementArrays]:
+    """The same model `plan()` builds (the bench reuses willing's arrays, then leaves it)."""
+    reqs = sizing.for_state(sizing.derive(sc), state)
+    pa, ra = arrays.pledge_arrays(sc), arrays.requirement_arrays(sc, reqs)
+    mk, valid = arrays.masks(sc, pa, ra), arrays.valid_in_state(sc, state)
+    tiers = np.array([str(n.tier) for n in sc.spec.nations.values()])
+    contributing = np.isin(tiers, list(CONTRIBUTING_TIERS))
+    lead_ok = np.array([n.hq_capable and n.will_lead for n in sc.spec.nations.values()]) & contributing
+    share_min = np.zeros(len(ra.components))
+    for line in sc.spec.mission_lines.values():
+        m = ra.components.index(line.component)
+        share_min[m] = max(share_min[m], line.lead_share_min)
+    can_serve = (mk.all & valid[:, None]).any(axis=1)
+    fair_ok = contributing & (np.bincount(pa.nation[can_serve], minlength=len(tiers)) > 0)
+    fm = build(pa, ra, mk.all, valid, lead_ok, share_min,
+               fair_key_values(sc, sc.spec.fair_share_key), fair_ok)
+    return fm, ra
+
+
+def _rows(prob: pulp.LpProblem, v: list[pulp.LpVariable], a: sp.csr_matrix, lo: np.ndarray,
+          hi: np.ndarray, tag: str) -> None:
+    for i in range(a.shape[0]):
+        s, e = a.indptr[i], a.indptr[i + 1]
+        expr = pulp.LpAffineExpression(zip([v[k] for k in a.indices[s:e]], a.data[s:e], strict=True))
+        if lo[i] == hi[i]:
+            prob += (expr == float(lo[i])), f"{tag}{i}e"
+            continue
+        if np.isfinite(lo[i]):
+            prob += (expr >= float(lo[i])), f"{tag}{i}l"
+        if np.isfinite(hi[i]):
+            prob += (expr <= float(hi[i])), f"{tag}{i}u"
+
+
+def _solve(prob: pulp.LpProblem, deadline: float) -> bool:
+    """One CBC stage; True if it hit the time limit."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return True
+    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=max(int(left), 1), gapRel=1e-3))
+    return time.perf_counter() >= deadline - 0.5 or pulp.LpStatus[prob.status] != "Optimal"
+
+
+def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
+    """The lexicographic stages of `willing.forcegen.solve`, built and solved through PuLP+CBC."""
+    t0 = time.perf_counter()
+    deadline = t0 + limit
+    fm, ra = _model(sc, state)
+    m, c = fm.milp, fm.cols
+    a = m.a.tocsr()
+    tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
+
+    def variables(n: int, tag: str) -> list[pulp.LpVariable]:
+        return [pulp.LpVariable(f"{tag}{k}", float(m.col_lo[k]),
+                                float(m.col_hi[k]) if np.isfinite(m.col_hi[k]) else None,
+                                pulp.LpInteger if m.integer[k] else pulp.LpContinuous)
+                for k in range(n)]
+
+    # stage 1: transport rows, x and u columns
+    n1 = c.n_x + c.n_u
+    v1 = variables(n1, "t")
+    p1 = pulp.LpProblem("transport", pulp.LpMinimize)
+    keep = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
+                           if name in ("pledge_capacity", "demand")])
+    _rows(p1, v1, a[keep][:, :n1].tocsr(), m.row_lo[keep], m.row_hi[keep], "r")
+    timed_out, best = False, []
+    for i, tier in enumerate(tiers):
+        p1.setObjective(pulp.lpSum(v1[c.u0 + j] for j in tier))
+        timed_out |= _solve(p1, deadline)
+        best.append(float(round(pulp.value(p1.objective) or 0.0)))
+        p1 += pulp.lpSum(v1[c.u0 + j] for j in tier) <= best[-1] + 0.5, f"tier{i}"
+
+    # stage 2a and 2b: the whole model
+    v = variables(c.total, "v")
+    p2 = pulp.LpProblem("force", pulp.LpMinimize)
+    _rows(p2, v, a, m.row_lo, m.row_hi, "r")
+    for i, tier in enumerate(tiers):
+        p2 += pulp.lpSum(v[c.u0 + j] for j in tier) <= best[i] + 0.5, f"tier{i}"
+    w = fm.weights["nations"]
+    count = pulp.LpAffineExpression([(v[k], float(w[k])) for k in np.nonzero(w)[0]])
+    p2.setObjective(count)
+    timed_out |= _solve(p2, deadline)
+    p2 += count <= float(round(pulp.value(count) or 0.0)) + 0.5, "nations"
+    wb = fm.weights["balance"]
+    p2.setObjective(pulp.LpAffineExpression([(v[k], float(wb[k])) for k in np.nonzero(wb)[0]]))
+    timed_out |= _solve(p2, deadline)
+    return PulpRun(time.perf_counter() - t0, timed_out, best)
+
+
+def _command_seconds() -> float:
+    t = time.perf_counter()
+    subprocess.run(["willing", "--no-store", "plan"], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="small,medium,large")
+    ap.add_argument("--time-limit", type=float, default=30.0, help="willing, per state (s)")
+    ap.add_argument("--pulp-limit", type=float, default=120.0, help="PuLP+CBC, in all (s)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    print(f"{'size':<8}{'instance':>22}{'build s':>9}{'solve s':>9}{'worst gap':>11}"
+          f"{'willing s':>11}{'PuLP+CBC s':>12}{'ratio':>8}  unmet per tier (willing / PuLP)")
+    for name in args.sizes.split(","):
+        kw = SIZES[name]
+        sc = synthetic_scenario(**kw, seed=args.seed)
+        shape = f"{kw['nations']}×{kw['pledges']}×{kw['requirements']}×{kw['states']}"
+        results = {s: willing.plan(sc, s, time_limit=args.time_limit) for s in sc.states}
+        build_s = sum(r.solver.build_seconds for r in results.values())
+        solve_s = sum(r.solver.solve_seconds for r in results.values())
+        gap = max(r.solver.mip_gap for r in results.values())
+        own = results[sc.default_state]
+        pl = pulp_plan(sc, sc.default_state, args.pulp_limit)
+        shown = f"> {args.pulp_limit:.0f}" if pl.timed_out else f"{pl.seconds:.2f}"
+        ratio = pl.seconds / own.seconds
+        print(f"{name:<8}{shape:>22}{build_s:>9.2f}{solve_s:>9.2f}{gap:>11.3%}{own.seconds:>11.2f}"
+              f"{shown:>12}{('≥ ' if pl.timed_out else '') + f'{ratio:.1f}×':>8}  "
+              f"{own.solver.unmet_by_tier} / {pl.unmet_by_tier}")
+        for s, r in results.items():
+            stages = ", ".join(f"{st.name} {st.status} {st.seconds:.2f} s gap {st.mip_gap:.2%}"
+                               for st in r.solver.stages)
+            print(f"    {s:<14} {stages}")
+    runs = [_command_seconds() for _ in range(3)]
+    print(f"`willing plan` (packaged scenario, whole command incl. imports): "
+          f"best {min(runs):.2f} s, median {sorted(runs)[1]:.2f} s of 3")
+
+
+if __name__ == "__main__":
+    main()

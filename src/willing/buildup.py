@@ -113,9 +113,9 @@ def simulate(mv: Movement, horizon: int, group: IntArray | None = None,
             new = pending[nxt:stop]
             nxt = stop
             for e in range(n_eps):
-                joins = new[mv.eligible[new, e]]
-                if len(joins):
-                    lines[e] = np.union1d(lines[e], joins)
+                joins = np.sort(new[mv.eligible[new, e]])
+                if len(joins):  # merge into the line, which stays in queue order
+                    lines[e] = np.insert(lines[e], np.searchsorted(lines[e], joins), joins)
         if not any(len(line) for line in lines):
             if nxt >= len(pending):
                 break

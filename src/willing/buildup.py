@@ -231,7 +231,7 @@ def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,
     units = _units(result, transit)
     eps = list(sc.spec.entry_points)
     mv = _movement(sc, st, units, eps)
-    lifted = units["self_deploy"].to_numpy() == False  # noqa: E712  (a NumPy mask)
+    lifted = ~units["self_deploy"].to_numpy(dtype=bool)
     components = list(dict.fromkeys(ln.component for ln in sc.spec.mission_lines.values()))
     comp_idx = units["component"].map({c: i for i, c in enumerate(components)}).to_numpy()
     flow, arrivals = simulate(mv, horizon_days, comp_idx[lifted].astype(np.int64), len(components))
@@ -323,16 +323,18 @@ def _movement(sc: Scenario, state: str, units: pd.DataFrame, eps: list[str]) -> 
     )
 
 
+def _days(days: IntArray) -> pd.Series:
+    """Days as a nullable integer column: −1 (never, within the horizon) becomes missing."""
+    return pd.Series(days, dtype="Int64").mask(days < 0)
+
+
 def _read_unit_days(units: pd.DataFrame, done: IntArray, last: IntArray, eps: list[str],
                     mv: Movement, lifted: BoolArray, sc: Scenario, state: str) -> None:
     """Closure day, the route that delivered last and what held the unit up, per unit."""
     closed = (done >= 0).all(axis=0)
-    units["personnel_day"] = pd.array(np.where(done[0] >= 0, done[0], -1), dtype="Int64")
-    units["tonnes_day"] = pd.array(np.where(done[1] >= 0, done[1], -1), dtype="Int64")
-    units.loc[units["personnel_day"] < 0, "personnel_day"] = pd.NA
-    units.loc[units["tonnes_day"] < 0, "tonnes_day"] = pd.NA
-    units["closure_day"] = pd.array(np.where(closed, done.max(axis=0), 0), dtype="Int64")
-    units.loc[~closed, "closure_day"] = pd.NA
+    units["personnel_day"] = _days(done[0])
+    units["tonnes_day"] = _days(done[1])
+    units["closure_day"] = _days(np.where(closed, done.max(axis=0), -1))
     later = np.where(done[1] > done[0], 1, 0)
     last_ep = last[later, np.arange(len(units))]
     units["entry_point"] = [eps[e] if e >= 0 else None for e in last_ep]
@@ -430,7 +432,9 @@ def _entry_table(sc: Scenario, state: str, eps: list[str], flow: Flow) -> pd.Dat
             "last_day": int(active[-1]) if len(active) else None,
             "source": ep.source or "", "assumption": ep.assumption or "",
         })
-    return pd.DataFrame(rows, columns=["entry_point", "name", "mode", "open", "personnel_per_day",
-                                       "tonnes_per_day", "personnel_moved", "tonnes_moved",
-                                       "days_full", "first_day", "last_day", "source",
-                                       "assumption"])
+    df = pd.DataFrame(rows, columns=["entry_point", "name", "mode", "open", "personnel_per_day",
+                                     "tonnes_per_day", "personnel_moved", "tonnes_moved",
+                                     "days_full", "first_day", "last_day", "source", "assumption"])
+    for c in ("first_day", "last_day"):
+        df[c] = pd.array(df[c].tolist(), dtype="Int64")
+    return df

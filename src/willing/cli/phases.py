@@ -166,7 +166,7 @@ def render_buildup(console: Console, b: BuildupResult) -> None:
         t.add_column(col, justify="left" if col in ("entry point", "mode", "open") else "right",
                      no_wrap=col == "entry point")
     for _, e in b.entry_points.iterrows():
-        used = "—" if e["first_day"] is None or e["first_day"] != e["first_day"] else \
+        used = "—" if _missing(e["first_day"]) else \
             f"{int(e['first_day'])}–{int(e['last_day'])}"
         t.add_row(e["entry_point"], e["mode"], "yes" if e["open"] else "no",
                   fmt_int(e["personnel_per_day"]), fmt_int(e["tonnes_per_day"]),

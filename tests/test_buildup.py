@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import willing
 from willing.buildup import Movement, buildup, closure_days, simulate
 from willing.cli import app
+from willing.contingency import contingency
 from willing.scenario import ScenarioError, parse_scenario
 
 _spec = importlib.util.spec_from_file_location(
@@ -171,6 +172,26 @@ def test_packaged_scenario_builds_up_and_odesa_opens_only_under_a_ceasefire() ->
     violation = buildup(sc, "violation")
     assert not violation.entry_points.set_index("entry_point").loc["sea-odesa", "open"]
     assert violation.entry_points.set_index("entry_point").loc["sea-odesa", "personnel_moved"] == 0
+
+
+def test_after_an_event_units_that_stay_are_in_theatre_on_day_zero() -> None:
+    sc = willing.load_scenario()
+    b = buildup(sc, event="ceasefire-declared")
+    moves = contingency(sc, "ceasefire-declared").moves
+    stay = moves[moves["action"] == "stay"]
+    in_place = b.units[b.units["start"] == "in-place"]
+    assert len(in_place) == stay["units"].sum()
+    assert (in_place["closure_day"] == 0).all()
+    assert in_place["personnel"].sum() == stay["personnel"].sum()
+    assert b.daily["personnel_in_theatre"].iloc[0] >= stay["personnel"].sum()  # + fast redeploys
+    redeploy = b.units[b.units["start"] == "redeploy"]
+    assert len(redeploy) == moves.loc[moves["action"] == "redeploy", "units"].sum()
+    assert (redeploy["ready_day"] == 0).all()
+    fresh = buildup(sc, "ceasefire")
+    assert b.daily["personnel_in_theatre"].iloc[-1] == fresh.daily["personnel_in_theatre"].iloc[-1]
+    assert (b.daily["personnel_in_theatre"] >= fresh.daily["personnel_in_theatre"]).all()
+    with pytest.raises(ValueError, match="leads to state 'ceasefire', not 'violation'"):
+        buildup(sc, "violation", event="ceasefire-declared")
 
 
 def test_bad_entry_points_are_errors_with_file_and_line() -> None:

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from willing.contingency import contingency
 from willing.forcegen import PlanResult, plan
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
@@ -212,26 +213,44 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,
-            horizon_days: int = DEFAULT_HORIZON_DAYS,
+            event: str | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS,
             self_deploy_days: Mapping[str, int] | None = None,
             time_limit: float = 60.0) -> BuildupResult:
-    """Day-by-day build-up of the plan of `state` (planned here unless a PlanResult is given)."""
+    """Day-by-day build-up of the plan of `state` (planned here unless a PlanResult is given).
+
+    Without `event`, every unit starts from home on D-day. With `event`, D-day is that event:
+    the plan is its target state's, the units that stay in place (see `willing.contingency`)
+    are in theatre on day 0, and those that redeploy are ready on day 0 and move again.
+    """
     if horizon_days < 1:
         raise ValueError(f"horizon_days must be ≥ 1, got {horizon_days}")
     transit = {**SELF_DEPLOY_DAYS, **(self_deploy_days or {})}
     if any(v < 0 for v in transit.values()):
         raise ValueError(f"self-deploy days must be ≥ 0, got {transit}")
-    if isinstance(scenario, PlanResult):
+    start: dict[tuple[str, str], tuple[int, int]] = {}
+    if event is not None:
+        if isinstance(scenario, PlanResult):
+            raise ValueError("a build-up after an event needs the scenario, not one plan")
+        c = contingency(scenario, event, time_limit=time_limit)
+        target = str(c.events.iloc[0]["to_state"])
+        if state is not None and state != target:
+            raise ValueError(f"event '{event}' leads to state '{target}', not '{state}'")
+        result = c.plans[target]
+        kept = c.moves[c.moves["action"].isin(["stay", "redeploy"])]
+        for (pid, rid), g in kept.groupby(["pledge", "to_requirement"]):
+            start[(str(pid), str(rid))] = (int(g.loc[g["action"] == "stay", "units"].sum()),
+                                           int(g.loc[g["action"] == "redeploy", "units"].sum()))
+    elif isinstance(scenario, PlanResult):
         if state is not None and state != scenario.state:
             raise ValueError(f"the plan given is for state '{scenario.state}', not '{state}'")
         result = scenario
     else:
         result = plan(scenario, state, time_limit=time_limit)
     sc, st = result.scenario, result.state
-    units = _units(result, transit)
+    units = _units(result, transit, start)
     eps = list(sc.spec.entry_points)
-    mv = _movement(sc, st, units, eps)
-    lifted = ~units["self_deploy"].to_numpy(dtype=bool)
+    lifted = ~(units["self_deploy"].to_numpy(dtype=bool) | (units["start"] == "in-place").to_numpy())
+    mv = _movement(sc, st, units[lifted], eps)
     components = list(dict.fromkeys(ln.component for ln in sc.spec.mission_lines.values()))
     comp_idx = units["component"].map({c: i for i, c in enumerate(components)}).to_numpy()
     flow, arrivals = simulate(mv, horizon_days, comp_idx[lifted].astype(np.int64), len(components))
@@ -239,7 +258,8 @@ def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,
     done = np.full((2, len(units)), -1, dtype=np.int64)
     last = np.full((2, len(units)), -1, dtype=np.int64)
     done[:, lifted], last[:, lifted] = flow.done, flow.last_entry
-    arrive_self = units["ready_day"].to_numpy() + units["transit_days"].to_numpy()
+    arrive_self = np.where(units["start"] == "in-place", 0,
+                           units["ready_day"].to_numpy() + units["transit_days"].to_numpy())
     done[:, ~lifted] = np.where(arrive_self < horizon_days, arrive_self, -1)[~lifted]
     personnel = units["personnel"].to_numpy()
     for i in np.nonzero(~lifted)[0]:
@@ -256,8 +276,13 @@ def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,
                          entry_points=_entry_table(sc, st, eps, flow), self_deploy_days=transit)
 
 
-def _units(result: PlanResult, transit: Mapping[str, int]) -> pd.DataFrame:
-    """One row per deployed unit, in queue order."""
+def _units(result: PlanResult, transit: Mapping[str, int],
+           start: Mapping[tuple[str, str], tuple[int, int]]) -> pd.DataFrame:
+    """One row per deployed unit, in queue order.
+
+    `start[(pledge, requirement)]` = (units already in place, units redeploying from elsewhere
+    in theatre); the first units of the row are taken to be those.
+    """
     cat = result.scenario.catalogue
     a = result.allocation.reset_index(drop=True)
     rows = []
@@ -266,7 +291,10 @@ def _units(result: PlanResult, transit: Mapping[str, int]) -> pd.DataFrame:
         cap = cat[r["capability"]]
         self_deploy = cap.lift_mode == "self"
         t = transit.get(cap.unit, transit["default"]) if self_deploy else 0
+        stay, move = start.get((str(r["pledge"]), str(r["requirement"])), (0, 0))
         for k in range(int(r["units"])):
+            begin = "in-place" if k < stay else "redeploy" if k < stay + move else "new"
+            ready = int(r["readiness_days"]) if begin == "new" else 0
             rows.append({
                 "unit": f"{r['pledge']}#{k + 1}" if r["units"] > 1 else str(r["pledge"]),
                 "nation": r["nation"], "pledge": r["pledge"], "capability": r["capability"],
@@ -275,13 +303,13 @@ def _units(result: PlanResult, transit: Mapping[str, int]) -> pd.DataFrame:
                 "required_by_day": int(r["required_by_day"]),
                 "personnel": int(cap.personnel_per_unit),
                 "tonnes": 0.0 if self_deploy else float(cap.lift_tonnes_per_unit),
-                "self_deploy": self_deploy, "ready_day": int(r["readiness_days"]),
-                "transit_days": int(t), "_key": (prio[r["priority"]], int(r["required_by_day"]),
-                                                 int(r["readiness_days"]), int(str(row_no)), k),
+                "self_deploy": self_deploy, "start": begin, "ready_day": ready,
+                "transit_days": 0 if begin == "in-place" else int(t),
+                "_key": (prio[r["priority"]], int(r["required_by_day"]), ready, int(str(row_no)), k),
             })
     cols = ["unit", "nation", "pledge", "capability", "requirement", "component", "region",
-            "priority", "required_by_day", "personnel", "tonnes", "self_deploy", "ready_day",
-            "transit_days", "_key"]
+            "priority", "required_by_day", "personnel", "tonnes", "self_deploy", "start",
+            "ready_day", "transit_days", "_key"]
     df = pd.DataFrame(rows, columns=cols)
     df = df.sort_values("_key", kind="stable").drop(columns="_key").reset_index(drop=True)
     df.insert(1, "queue", np.arange(len(df)))
@@ -303,8 +331,8 @@ def _routes(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _movement(sc: Scenario, state: str, units: pd.DataFrame, eps: list[str]) -> Movement:
-    lifted = units[~units["self_deploy"]]
+def _movement(sc: Scenario, state: str, lifted: pd.DataFrame, eps: list[str]) -> Movement:
+    """The flows of the units that need lift (`lifted`, in queue order) through the entry points."""
     routes = _routes(sc)
     spec = sc.spec.entry_points
     open_ = np.array([entry_open(sc, state, e) for e in eps], dtype=bool)

@@ -111,6 +111,9 @@ def render_contingency(console: Console, c: ContingencyResult) -> None:
 def buildup_cmd(
     scenario: ScenarioArg = None,
     state: StateOption = None,
+    event: Annotated[str | None, typer.Option(
+        "--event", "-e", help="Start from this event: units that stay are in place on day 0, "
+        "units that redeploy are ready on day 0.")] = None,
     force_option: ForceOption = None,
     horizon: Annotated[int, typer.Option("--horizon", help="Days to simulate from D-day.")]
     = DEFAULT_HORIZON_DAYS,
@@ -119,15 +122,18 @@ def buildup_cmd(
 ) -> None:
     """Day-by-day build-up from D-day through the entry points: who closes when, and why late."""
     sc = load(scenario, force_option)
-    b = buildup(sc, state, horizon_days=horizon, time_limit=time_limit)
-    finish("buildup", sc, {"state": b.state, "force_option": sc.force_option, "horizon": horizon,
-                           "time_limit": time_limit}, b.to_dict(), as_json,
+    b = buildup(sc, state, event=event, horizon_days=horizon, time_limit=time_limit)
+    finish("buildup", sc, {"state": b.state, "event": event, "force_option": sc.force_option,
+                           "horizon": horizon, "time_limit": time_limit}, b.to_dict(), as_json,
            lambda console: render_buildup(console, b))
 
 
 def render_buildup(console: Console, b: BuildupResult) -> None:
     s = b.summary()
-    console.rule(f"[bold]Build-up[/] — state {b.state}, from D-day (day 0)")
+    start = b.units["start"].value_counts()
+    origin = (f"{start.get('in-place', 0)} units in place, {start.get('redeploy', 0)} redeploying"
+              if (b.units["start"] != "new").any() else "every unit from home")
+    console.rule(f"[bold]Build-up[/] — state {b.state}, from D-day (day 0); {origin}")
     comps = [c for c in b.daily.columns if c not in ("day", "personnel_in_theatre")]
     t = Table(title="Personnel in theatre", title_justify="left")
     t.add_column("day", justify="right")

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from typer.testing import CliRunner
 
 import willing
-from willing.burden import burden_sharing, gini, herfindahl
+from willing.burden import burden_sharing, exact_spearman_p, gini, herfindahl
 from willing.cli import app
 from willing.scenario import parse_scenario
 
@@ -91,10 +92,11 @@ def test_three_nations_by_hand(three: willing.PlanResult) -> None:
     assert ix.loc["personnel", "gini"] == pytest.approx(4400 / (2 * 9 * 1600 / 3))
     assert ix.loc["personnel", "herfindahl"] == pytest.approx(0.75**2 + 0.0625**2 + 0.1875**2)
     # Olson–Zeckhauser: GDP ranks (1, 2, 3) against personnel per GDP (12, 0.33, 0.5) ranks
-    # (3, 1, 2): ρ = 1 − 6·6/(3·8) = −0.5; t = −0.5·√(1/0.75) on 1 df, p = 1 − 2·atan(1/√3)/π
+    # (3, 1, 2): ρ = 1 − 6·6/(3·8) = −0.5. The six orderings of three ranks have ρ = 1, ½, ½,
+    # −½, −½, −1: all have |ρ| ≥ ½, so the exact two-sided p-value is 1
     oz = b.olson_zeckhauser.set_index("measure").loc["personnel"]
     assert oz["rho"] == pytest.approx(-0.5)
-    assert oz["p_value"] == pytest.approx(2 / 3)
+    assert oz["p_value"] == pytest.approx(1.0)
     assert "no significant relation" in oz["verdict"]
 
 
@@ -118,6 +120,7 @@ def test_fair_shares_match_force_generation() -> None:
     assert b.nations["fair_share"].to_dict() == pytest.approx(fg.to_dict())
     assert b.nations["fair_share"].sum() == pytest.approx(1.0)
     assert b.nations["personnel"].sum() == r.by_nation.loc[fg.index, "personnel"].sum()
+    assert "Olson–Zeckhauser" in b._repr_html_()
 
 
 @settings(max_examples=200, deadline=None)
@@ -132,6 +135,18 @@ def test_gini_and_herfindahl_against_definitions(x: list[float]) -> None:
     assert gini(a) == pytest.approx(mad / (2 * len(x) ** 2 * a.mean()), abs=1e-9)
     assert herfindahl(a) == pytest.approx(sum((v / sum(x)) ** 2 for v in x))
     assert 1 / len(x) - 1e-12 <= herfindahl(a) <= 1 + 1e-12
+
+
+def test_exact_p_value_by_hand_and_against_scipy() -> None:
+    assert exact_spearman_p([1, 2, 3], [3, 2, 1], -1.0) == pytest.approx(2 / 6)
+    rng = np.random.default_rng(7)
+    for n in (4, 5, 6):
+        x, y = rng.normal(size=n), rng.normal(size=n)
+        rho = stats.spearmanr(x, y).statistic
+        ref = stats.permutation_test((y,), lambda v, x=x: stats.spearmanr(x, v).statistic,
+                                     permutation_type="pairings", n_resamples=np.inf,
+                                     alternative="two-sided")
+        assert exact_spearman_p(x, y, rho) == pytest.approx(ref.pvalue)
 
 
 def test_index_extremes() -> None:

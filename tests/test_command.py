@@ -148,6 +148,7 @@ def test_packaged_force_hq_is_co_led_by_lead_tier_nations() -> None:
     fwd = [u for u in cs.graph.successors(ROOT) if cs.graph.nodes[u]["kind"] == "unit"]
     assert fwd and all(cs.graph.nodes[u]["requirement"] == "forward-hq" for u in fwd)
     assert (cs.checks["status"] != "fail").all()
+    assert "<table" in cs._repr_html_() and "Component commands" in cs._repr_html_()
 
 
 # --- property: one root, every allocated unit exactly once, spans within the limit -----------

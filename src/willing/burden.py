@@ -15,11 +15,13 @@ Olson & Zeckhauser, "An Economic Theory of Alliances", *Review of Economics and 
 disproportionate share ("exploitation of the great by the small"). They tested it with a
 Spearman rank correlation between GNP and defence spending as a share of GNP across NATO
 members. Here: Spearman's ρ between GDP (economic size, whatever the fair-share key) and
-relative burden (contribution per US$ bn of GDP), with its two-sided p-value.
+relative burden (contribution per US$ bn of GDP), with its two-sided p-value (exact by
+permutation up to `EXACT_N` nations, scipy's t approximation above).
 """
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,10 @@ MEASURES = {"personnel": "personnel", "cost": "cost_musd_per_year"}
 
 ALPHA = 0.05
 """Significance level of the Olson–Zeckhauser test (the conventional 5 %; O–Z 1966 used it)."""
+
+EXACT_N = 8
+"""Up to this many nations the p-value is exact (all n! orderings, 40,320 at n = 8): the t
+approximation scipy uses is poor for few nations (n = 3, ρ = −1 gives p = 0; exactly, 1/3)."""
 
 
 def gini(values: npt.ArrayLike) -> float:
@@ -70,6 +76,13 @@ class BurdenSharing:
     nations: pd.DataFrame  # one row per participating nation
     indices: pd.DataFrame  # one row per measure: total, Gini, Herfindahl, Gini of ratios
     olson_zeckhauser: pd.DataFrame  # one row per measure: rho, p-value, n, verdict
+
+    def _repr_html_(self) -> str:
+        r = self.result
+        return (f"<h3>willing burden sharing — {r.scenario.name}, state {r.state}, key "
+                f"{self.key}</h3>" + self.indices.to_html(index=False)
+                + "<h4>Olson–Zeckhauser</h4>" + self.olson_zeckhauser.to_html(index=False)
+                + "<h4>Nations</h4>" + self.nations.to_html(float_format="{:.3f}".format))
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.result.scenario.name, "state": self.result.state,
@@ -118,6 +131,16 @@ def burden_sharing(result: PlanResult, key: FairShareKey | str | None = None, *,
                          olson_zeckhauser=oz)
 
 
+def exact_spearman_p(x: npt.ArrayLike, y: npt.ArrayLike, rho: float) -> float:
+    """Two-sided permutation p-value of Spearman's ρ: the share of all orderings of y's ranks
+    whose |ρ| is at least the observed one (average ranks for ties)."""
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+    cx = rx - rx.mean()
+    perms = np.array(list(itertools.permutations(ry - ry.mean())))
+    r = perms @ cx / np.sqrt((cx**2).sum() * ((ry - ry.mean()) ** 2).sum())
+    return float(np.mean(np.abs(r) >= abs(rho) - 1e-12))
+
+
 def _olson_zeckhauser(df: pd.DataFrame, measure: str, alpha: float) -> dict[str, Any]:
     """Spearman's ρ between GDP and contribution per US$ bn of GDP, with its p-value."""
     ok = df[df["gdp_usd_bn"] > 0]
@@ -131,7 +154,8 @@ def _olson_zeckhauser(df: pd.DataFrame, measure: str, alpha: float) -> dict[str,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
         res = stats.spearmanr(size, relative)
-    rho, p = float(res.statistic), float(res.pvalue)
+    rho = float(res.statistic)
+    p = exact_spearman_p(size, relative, rho) if len(ok) <= EXACT_N else float(res.pvalue)
     row.update(rho=rho, p_value=p)
     if p < alpha and rho > 0:
         row["verdict"] = (f"large economies carry a disproportionate {measure} burden "
@@ -145,4 +169,5 @@ def _olson_zeckhauser(df: pd.DataFrame, measure: str, alpha: float) -> dict[str,
     return row
 
 
-__all__ = ["ALPHA", "MEASURES", "BurdenSharing", "burden_sharing", "gini", "herfindahl"]
+__all__ = ["ALPHA", "EXACT_N", "MEASURES", "BurdenSharing", "burden_sharing",
+           "exact_spearman_p", "gini", "herfindahl"]

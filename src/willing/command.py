@@ -134,6 +134,15 @@ class CommandStructure:
             "caveats": self.caveats, "checks": self.checks, "tree": self.tree(),
         }
 
+    def _repr_html_(self) -> str:
+        r = self.result
+        lead = "/".join(self.force_leads) or "none"
+        return (f"<h3>willing ORBAT — {r.scenario.name}, state {r.state}</h3><p>force HQ lead "
+                f"{lead}: {self.force_lead_basis}; {self.graph.number_of_nodes()} nodes, "
+                f"{self.inserted} formations inserted for span ≤ {self.thresholds.span}</p>"
+                "<h4>Component commands</h4>" + self.components.to_html(index=False)
+                + "<h4>Checks</h4>" + self.checks.to_html(index=False))
+
     def to_dot(self) -> str:
         """Graphviz DOT text (no Graphviz needed to produce it): `dot -Tsvg` draws the ORBAT."""
         g = self.graph

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -23,44 +25,20 @@ from willing.scenario import from_spec, parse_scenario
 from willing.scenario.model import ScenarioSpec
 from willing.synthetic import synthetic_scenario
 
-TINY = """
-name: tiny
-default_state: peace
-defaults: {rotation: 1.0, readiness_days: 10}
-regions:
-  r1: {name: Region one, in_ukraine: true}
-  r2: {name: Region two, in_ukraine: false}
-roles: [deterrence, policing, training]
-states:
-  peace: {holds: []}
-mission_lines:
-  land:
-    component: LAND
-    lead_share_min: 0.3
-    requirements:
-      - {rule: explicit, id: infantry, capability: infantry-battalion, count: 7, region: r1,
-         role: deterrence}
-      - {rule: explicit, id: patrols, capability: infantry-battalion, count: 1, region: r1,
-         role: policing, priority: desirable}
-  regeneration:
-    component: REGENERATION
-    requirements:
-      - {rule: explicit, id: training, capability: training-team, count: 2, region: r2,
-         role: training}
-nations:
-  GBR:
-    tier: lead
-    hq_capable: true
-    pledges: [{capability: infantry-battalion, count: 4, regions: [r1]}]
-  EST:
-    tier: member
-    pledges: [{capability: infantry-battalion, count: 3, regions: [r1], roles: [deterrence]}]
-  LVA:
-    tier: member
-    pledges: [{capability: training-team, count: 2, regions: [r2]}]
-"""
-"""Seven infantry battalions (GBR 4, EST 3) fill the essential line and leave the desirable
-patrol line open; LVA alone trains, and LVA cannot run a headquarters."""
+DOC = (Path(__file__).parents[1] / "docs" / "command.md").read_text(encoding="utf-8")
+
+
+def doc_block(kind: str) -> str:
+    """The first fenced block of a kind in docs/command.md (the worked example)."""
+    m = re.search(rf"```{kind}\n(.*?)```", DOC, re.S)
+    if m is None:
+        raise AssertionError(f"docs/command.md has no {kind} block")
+    return m.group(1)
+
+
+TINY = doc_block("yaml")
+"""The worked example of docs/command.md: seven infantry battalions (GBR 4, EST 3) fill the
+essential line and leave the desirable patrol line open; LVA alone trains and cannot run an HQ."""
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +127,18 @@ def test_packaged_force_hq_is_co_led_by_lead_tier_nations() -> None:
     assert fwd and all(cs.graph.nodes[u]["requirement"] == "forward-hq" for u in fwd)
     assert (cs.checks["status"] != "fail").all()
     assert "<table" in cs._repr_html_() and "Component commands" in cs._repr_html_()
+
+
+def test_docs_worked_example_prints_the_documented_tree(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    out = CliRunner().invoke(app, ["--no-store", "command", str(path)])
+    assert out.exit_code == 0, out.output
+    tree = doc_block("text")
+    printed = [s.rstrip() for s in out.stdout.splitlines()]
+    lines = tree.rstrip().splitlines()
+    start = printed.index(lines[0])
+    assert printed[start:start + len(lines)] == lines
 
 
 # --- property: one root, every allocated unit exactly once, spans within the limit -----------

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from threading import Lock
@@ -87,7 +89,14 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
     """The service over the store at `store_url`; `users` maps API tokens to viewers (None:
     single-user, everyone is a coalition planner)."""
     store = Store(store_url)
-    api = FastAPI(title="willing", version=__version__,
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        api.state.jobs.shutdown()
+        store.close()
+
+    api = FastAPI(title="willing", version=__version__, lifespan=lifespan,
                   description="Plan and stress-test a coalition of the willing: runs, charts, "
                               "reports. Authenticate with `Authorization: Bearer <token>` when "
                               "the server has users (see willing.server.access).")
@@ -200,11 +209,6 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
         if job is None:
             raise HTTPException(404, f"no job {job_id}")
         return job.public()
-
-    @api.on_event("shutdown")
-    def _stop() -> None:
-        api.state.jobs.shutdown()
-        store.close()
 
     return api
 

@@ -154,11 +154,13 @@ class Draws:
 def sample(model: DrawModel, rng: np.random.Generator, n: int) -> Draws:
     """Draw `n` coalitions; the order of random numbers is fixed, so a seed names the draws."""
     g = rng.random((n, len(model.probabilities))) < model.probabilities
-    factor = rng.standard_normal(n)
-    eps = rng.standard_normal((n, len(model.thresholds)))
+    # float32 normals: half the memory traffic; Φ⁻¹ thresholds need no more resolution
+    factor = rng.standard_normal(n, dtype=np.float32)
+    eps = rng.standard_normal((n, len(model.thresholds)), dtype=np.float32)
     rho = model.correlation
-    z = math.sqrt(rho) * factor[:, None] + math.sqrt(1.0 - rho) * eps
-    present = z < model.thresholds
+    eps *= np.float32(math.sqrt(1.0 - rho))
+    eps += np.float32(math.sqrt(rho)) * factor[:, None]
+    present = eps < model.thresholds.astype(np.float32)
     us = [c for _, c in GLOBALS].index("us-backstop")
     present[:, model.backstop] = g[:, us:us + 1]
     return Draws(g, present, availability(model, present, g))

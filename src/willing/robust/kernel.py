@@ -16,8 +16,9 @@ U = N(T) matter (for a given U the best T is every class whose neighbours lie in
 *closed sets* are enumerated once; a draw's cut values are then one matrix product,
 `availability @ weights + const`, and the flow is their minimum. No solver in the loop.
 
-A piece with more closed sets than `MAX_CUTS` falls back to a per-draw max-flow
-(`scipy.sparse.csgraph.maximum_flow`, once per distinct supply vector in the batch).
+A piece with more closed sets than `MAX_CUTS` falls back to max-flow
+(`scipy.sparse.csgraph.maximum_flow`): one flow per distinct supply vector, all of a batch
+solved in one call on disjoint copies of the piece's class network.
 
 Priority tiers: the demand vectors a transport network can meet form a polymatroid, so one
 allocation maximises the flow into tiers 0..k for every k at once (greedy by priority). The
@@ -84,18 +85,18 @@ class Transport:
 
 @dataclass(frozen=True)
 class Fallback:
-    """A piece solved per draw by max-flow on its class network.
+    """A piece solved by max-flow on its class network, a whole batch of draws at once.
 
-    Nodes: 0 source, 1..A supply classes, A+1..A+B requirement classes, A+B+1 sink.
+    The draws of a batch become disjoint copies of the class network between one super-source
+    and one super-sink, solved by a single `maximum_flow` call: a maximum flow of the union
+    is a maximum flow of every copy, so each copy's flow into the sink is its draw's answer.
     """
 
     piece: int
     key_class: FloatArray  # K × A: supply of each class from each availability key
-    indptr: npt.NDArray[np.int32]
-    indices: npt.NDArray[np.int32]
-    data: npt.NDArray[np.int32]  # capacities, source edges overwritten per draw
-    source_edges: IntArray  # positions in `data` of the source → class-a edges
-    n_nodes: int
+    edge_a: IntArray  # supply class of each class → requirement-class edge
+    edge_b: IntArray  # requirement class of each such edge
+    demand: IntArray  # B
     short: FloatArray  # B × J: requirements of the piece's own tier in each class
 
 
@@ -120,7 +121,8 @@ class Kernel:
     const: FloatArray  # C: demand outside T of each cut column
     starts: IntArray  # first column of each enumerated piece
     enumerated: IntArray  # piece index of each enumerated piece
-    short_incidence: sp.csr_matrix | FloatArray  # C × J: requirements of the piece's tier in T
+    n_simple: int  # the first n_simple enumerated pieces have at most two cuts
+    short_incidence: sp.csr_matrix | FloatArray  # complex cuts × J: piece-tier requirements in T
     piece_group: IntArray
     piece_tier: IntArray
     piece_demand: IntArray
@@ -157,26 +159,35 @@ class Kernel:
             cuts = self.weights.T @ a[lo:hi].T  # cuts × draws
             cuts += self.const[:, None]
             best = np.empty((len(self.starts), hi - lo), dtype=cuts.dtype)
-            spans = list(pairwise(bounds.tolist()))
-            for i, (c0, c1) in enumerate(spans):
+            for i, (c0, c1) in enumerate(pairwise(bounds.tolist())):
                 cuts[c0:c1].min(axis=0, out=best[i])
             flows[self.enumerated, lo:hi] = best
             if out_short is not None:
-                # short: inside T(U) for every minimum cut U of its piece
-                at_min = (cuts <= np.repeat(best, np.diff(bounds), axis=0) + 0.5).astype(np.float32)
-                n_min = np.empty_like(best)
-                for i, (c0, c1) in enumerate(spans):
-                    at_min[c0:c1].sum(axis=0, out=n_min[i])
-                hits = self.short_incidence.T @ at_min
-                mine = self.requirement_piece >= 0
-                out_short[mine, lo:hi] = hits[mine] >= n_min[self.requirement_piece[mine]] - 0.5
+                self._short(cuts, best, bounds, out_short[:, lo:hi])
         for fb in self.fallbacks:
             _solve_fallback(fb, a, flows, out_short)
         return KernelOutput(flows, out_short)
 
+    def _short(self, cuts: FloatArray, best: FloatArray, bounds: IntArray, out: BoolArray) -> None:
+        """Short: inside T(U) for every minimum cut U of its piece (the smallest minimum cut)."""
+        req, row = self.requirement_piece, self.requirement_piece
+        simple = (row >= 0) & (row < self.n_simple)
+        demand = self.piece_demand[self.enumerated]
+        out[simple] = best[row[simple]] < demand[row[simple], None] - 0.5
+        hard = row >= self.n_simple
+        if not hard.any():
+            return
+        c0 = int(bounds[self.n_simple])
+        sizes = np.diff(bounds[self.n_simple:])
+        at_min = (cuts[c0:] <= np.repeat(best[self.n_simple:], sizes, axis=0) + 0.5
+                  ).astype(np.float32)
+        n_min = np.add.reduceat(at_min, bounds[self.n_simple:-1] - c0, axis=0)
+        hits = self.short_incidence.T @ at_min
+        out[hard] = hits[hard] >= n_min[req[hard] - self.n_simple] - 0.5
+
     def tier_flows(self, flows: FloatArray) -> FloatArray:
         """Filled units of the tiers 0..k (cumulative), tiers × draws."""
-        return np.rint(self.cumulative.T @ flows.astype(np.float64))
+        return np.rint(self.cumulative.T.astype(flows.dtype) @ flows)
 
 
 def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
@@ -191,16 +202,11 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
     group_p, group_j, n_groups = _groups(comp, live_p, live_j)
     n_tiers = tp.n_tiers
 
-    weights: list[FloatArray] = []
-    consts: list[FloatArray] = []
-    shorts: list[sp.csr_matrix] = []
-    starts: list[int] = []
-    enumerated: list[int] = []
+    enum: list[tuple[int, FloatArray, FloatArray, sp.csr_matrix]] = []
     fallbacks: list[Fallback] = []
     p_group: list[int] = []
     p_tier: list[int] = []
     p_demand: list[int] = []
-    col = 0
     for g in range(n_groups):
         pg = np.nonzero(group_p == g)[0]
         jg = np.nonzero(group_j == g)[0]
@@ -213,16 +219,21 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
             cls = _classes(tp, comp, pg, jk, key, k_n, k)
             closed = _closed_sets(cls.neighbours, max_cuts)
             if closed is None:
-                fallbacks.append(_fallback(piece, cls, n_j))
+                fallbacks.append(_fallback(piece, cls))
                 continue
             # T(U): classes whose every neighbour lies in U (none outside), C × B
             in_t = (~closed).astype(np.float64) @ cls.neighbours.T.astype(np.float64) == 0
-            starts.append(col)
-            enumerated.append(piece)
-            weights.append(cls.key_class @ closed.T.astype(np.float64))
-            consts.append(cls.demand.sum() - in_t.astype(np.float64) @ cls.demand)
-            shorts.append(sp.csr_matrix(in_t.astype(np.float64)) @ cls.own_tier)
-            col += len(closed)
+            enum.append((piece, cls.key_class @ closed.T.astype(np.float64),
+                         cls.demand.sum() - in_t.astype(np.float64) @ cls.demand,
+                         sp.csr_matrix(in_t.astype(np.float64)) @ cls.own_tier))
+
+    # Pieces with at most two closed sets (∅ and one requirement class's neighbours) first:
+    # their requirements are short exactly when the piece's flow falls short of its demand.
+    enum.sort(key=lambda e: len(e[2]) > 2)
+    n_simple = sum(len(e[2]) <= 2 for e in enum)
+    enumerated = [e[0] for e in enum]
+    weights, consts, shorts = [e[1] for e in enum], [e[2] for e in enum], [e[3] for e in enum]
+    starts = np.cumsum([0] + [len(c) for c in consts])[:-1].astype(np.int64)
 
     cumulative = np.zeros((len(p_group), n_tiers))
     for i, (g, k) in enumerate(zip(p_group, p_tier, strict=True)):
@@ -232,16 +243,17 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
     c = np.concatenate(consts) if consts else np.zeros(0)
     exact32 = (w.sum(axis=0) + c).max(initial=0.0) < EXACT_FLOAT32
     dtype = np.float32 if exact32 else np.float64
+    owner = _owner(shorts, n_j)
     return Kernel(
         n_keys=k_n, n_requirements=n_j, weights=np.ascontiguousarray(w, dtype=dtype),
-        const=c.astype(dtype), starts=np.array(starts, dtype=np.int64),
-        enumerated=np.array(enumerated, dtype=np.int64),
-        short_incidence=_dense_if_small(sp.vstack(shorts).tocsr() if shorts
+        const=c.astype(dtype), starts=starts, enumerated=np.array(enumerated, dtype=np.int64),
+        n_simple=n_simple,
+        short_incidence=_dense_if_small(sp.vstack(shorts[n_simple:]).tocsr() if shorts[n_simple:]
                                         else sp.csr_matrix((0, n_j))),
         piece_group=np.array(p_group, dtype=np.int64), piece_tier=np.array(p_tier, dtype=np.int64),
         piece_demand=np.array(p_demand, dtype=np.int64), cumulative=cumulative,
         tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks), requirement_group=group_j,
-        requirement_piece=_owner(shorts, n_j),
+        requirement_piece=owner,
     )
 
 
@@ -312,52 +324,67 @@ def _closed_sets(neighbours: BoolArray, limit: int) -> BoolArray | None:
     return closed
 
 
-def _fallback(piece: int, cls: _Classes, n_j: int) -> Fallback:
-    n_b, n_a = cls.neighbours.shape
-    sink = n_a + n_b + 1
-    big = int(cls.demand.sum()) + 1
+def _fallback(piece: int, cls: _Classes) -> Fallback:
     b_idx, a_idx = np.nonzero(cls.neighbours)
-    src = np.zeros(n_a, dtype=np.int64), 1 + np.arange(n_a)
-    mid = 1 + a_idx, 1 + n_a + b_idx
-    snk = 1 + n_a + np.arange(n_b), np.full(n_b, sink)
-    row = np.concatenate([src[0], mid[0], snk[0]])
-    col = np.concatenate([src[1], mid[1], snk[1]])
-    cap = np.concatenate([np.zeros(n_a), np.full(len(a_idx), big), cls.demand]).astype(np.int32)
-    g = sp.csr_matrix((cap, (row, col)), shape=(sink + 1, sink + 1))
-    g.sort_indices()
-    # where each source edge landed in the CSR arrays
-    source_edges = g.indptr[0] + np.searchsorted(g.indices[g.indptr[0]:g.indptr[1]], 1 + np.arange(n_a))
-    return Fallback(piece=piece, key_class=cls.key_class, indptr=g.indptr.astype(np.int32),
-                    indices=g.indices.astype(np.int32), data=g.data.astype(np.int32),
-                    source_edges=source_edges.astype(np.int64), n_nodes=sink + 1,
+    return Fallback(piece=piece, key_class=cls.key_class, edge_a=a_idx.astype(np.int64),
+                    edge_b=b_idx.astype(np.int64), demand=np.rint(cls.demand).astype(np.int64),
                     short=cls.own_tier.toarray())
+
+
+FALLBACK_EDGES = 1 << 21
+"""Edges of one batched max-flow graph (copies × edges per copy)."""
 
 
 def _solve_fallback(fb: Fallback, avail: FloatArray, flows: FloatArray,
                     short: BoolArray | None) -> None:
-    supply = np.rint(avail.astype(np.float64) @ fb.key_class).astype(np.int32)
+    supply = np.rint(avail.astype(np.float64) @ fb.key_class).astype(np.int64)
     uniq, inverse = np.unique(supply, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    n_a = fb.key_class.shape[1]
-    n_b = fb.short.shape[0]
+    n_a, n_b = fb.key_class.shape[1], len(fb.demand)
+    per_copy = n_a + len(fb.edge_a) + n_b
+    step = max(1, FALLBACK_EDGES // per_copy)
     values = np.zeros(len(uniq))
     short_b = np.zeros((len(uniq), n_b), dtype=bool)
-    for u, s in enumerate(uniq):
-        data = fb.data.copy()
-        data[fb.source_edges] = s
-        g = sp.csr_matrix((data, fb.indices, fb.indptr), shape=(fb.n_nodes, fb.n_nodes))
-        res = maximum_flow(g, 0, fb.n_nodes - 1)
-        values[u] = res.flow_value
-        if short is not None:
-            # short in some maximum flow: it can still reach the sink in the residual network
-            residual = (g - res.flow).tocsr()
-            residual.data[residual.data < 0] = 0
-            residual.eliminate_zeros()
-            reached = breadth_first_order(residual.T.tocsr(), fb.n_nodes - 1, directed=True,
-                                          return_predecessors=False)
-            seen = np.zeros(fb.n_nodes, dtype=bool)
-            seen[reached] = True
-            short_b[u] = seen[1 + n_a:1 + n_a + n_b]
+    for lo in range(0, len(uniq), step):
+        hi = min(len(uniq), lo + step)
+        values[lo:hi], short_b[lo:hi] = _batched_maxflow(fb, uniq[lo:hi], short is not None)
     flows[fb.piece] = values[inverse]
     if short is not None:
         short |= ((short_b.astype(np.float64) @ fb.short)[inverse] > 0).T
+
+
+def _batched_maxflow(fb: Fallback, supply: IntArray, want_short: bool) -> tuple[FloatArray, BoolArray]:
+    """Max flow of each row of `supply` (copies × A) and, per copy, the short classes.
+
+    Nodes: 0 super-source, 1 super-sink, then per copy its A supply and B requirement classes.
+    """
+    n, n_a = supply.shape
+    n_b = len(fb.demand)
+    width = n_a + n_b
+    base = 2 + width * np.arange(n)[:, None]  # first node of each copy
+    big = int(fb.demand.sum()) + 1
+    rows = np.concatenate([np.zeros(n * n_a, dtype=np.int64), (base + fb.edge_a).ravel(),
+                           (base + n_a + np.arange(n_b)).ravel()])
+    cols = np.concatenate([(base + np.arange(n_a)).ravel(), (base + n_a + fb.edge_b).ravel(),
+                           np.ones(n * n_b, dtype=np.int64)])
+    caps = np.concatenate([supply.ravel(), np.full(n * len(fb.edge_a), big),
+                           np.tile(fb.demand, n)])
+    keep = caps > 0
+    size = 2 + n * width
+    g = sp.csr_matrix((caps[keep].astype(np.int32), (rows[keep], cols[keep])), shape=(size, size))
+    res = maximum_flow(g, 0, 1)
+    flow = res.flow.tocsr()
+    into_sink = np.asarray(flow[:, [1]].todense()).ravel()[2:].reshape(n, width)[:, n_a:]
+    values = into_sink.sum(axis=1).astype(np.float64)
+    short_b = np.zeros((n, n_b), dtype=bool)
+    if want_short:
+        # short in some maximum flow: it can still reach the sink in the residual network
+        residual = (g - flow).tocsr()
+        residual.data[residual.data < 0] = 0
+        residual.eliminate_zeros()
+        reached = breadth_first_order(residual.T.tocsr(), 1, directed=True,
+                                      return_predecessors=False)
+        seen = np.zeros(size, dtype=bool)
+        seen[reached] = True
+        short_b = seen[2:].reshape(n, width)[:, n_a:]
+    return values, short_b

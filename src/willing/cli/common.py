@@ -62,7 +62,8 @@ def clean_errors(fn: F) -> F:
                       f"({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}):",
                       highlight=False)
             for p in exc.problems:
-                err.print("  " + p.render(exc.file), highlight=False, markup=False)
+                # one line per problem, never wrapped: editors jump to `file:line:col`
+                err.print("  " + p.render(exc.file), highlight=False, markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except (ValueError, OSError) as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)

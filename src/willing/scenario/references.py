@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 import pycountry
 
-from willing.scenario.errors import PathPart, Problem
+from willing.scenario.errors import PathPart, Problem, dotted
 from willing.scenario.model import ScenarioSpec
 from willing.scenario.packaged import NationFigures
 
@@ -53,7 +53,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
             base: Path = ("mission_lines", line_id, "requirements", i)
             if rule.id in seen_req:
                 out.append(Problem((*base, "id"), f"duplicate requirement id '{rule.id}' "
-                                   f"(first at {'.'.join(map(str, seen_req[rule.id]))})"))
+                                   f"(first at {dotted(seen_req[rule.id])})"))
             seen_req[rule.id] = base
             if rule.role not in roles:
                 out.append(_unknown("role", rule.role, roles, (*base, "role")))

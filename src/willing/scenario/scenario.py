@@ -157,7 +157,7 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
     if doc is None:
         raise ScenarioError(file, [Problem((), "the file is empty; a scenario is a mapping with "
                                            "at least name, default_state, regions, roles, "
-                                           "states, mission_lines and nations")])
+                                           "states, mission_lines and nations", 1, 1)])
     if not isinstance(doc, dict):
         raise ScenarioError(file, [Problem((), "a scenario must be a mapping (key: value), got "
                                            f"a {type(plain(doc)).__name__}", 1, 1)])

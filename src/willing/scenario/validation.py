@@ -73,6 +73,11 @@ def _message(root: type[BaseModel], err: ErrorDetails, path: tuple[PathPart, ...
         return f"unknown key '{key}'{hint}; valid keys: {', '.join(keys)}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        valid = str(ctx.get("expected_tags", "")).replace("'", "")
+        return f"unknown {str(ctx.get('discriminator', 'tag')).strip(chr(39))} " \
+               f"'{ctx.get('tag')}'; valid: {valid}"
     msg = err["msg"]
     if "input" in err and not isinstance(err["input"], dict | list):
         msg += f", got {err['input']!r}"
@@ -84,6 +89,9 @@ def problems_from(exc: ValidationError, doc: Any, root: type[BaseModel],
     """Problems (with line and column) for every error of a pydantic validation."""
     out: list[Problem] = []
     for err in exc.errors():
-        path, line, col = locate(doc, prefix + tuple(err["loc"]))
+        loc = prefix + tuple(err["loc"])
+        if err["type"] == "union_tag_invalid":  # point at the tag itself (`rule: capp`)
+            loc += (str(err.get("ctx", {}).get("discriminator", "")).strip("'"),)
+        path, line, col = locate(doc, loc)
         out.append(Problem(path, _message(root, err, path[len(prefix):]), line, col))
     return out

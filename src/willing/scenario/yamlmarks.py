@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,14 +21,44 @@ def parse(text: str) -> tuple[Any, list[Problem]]:
         return yaml.load(text), []
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
-        if "duplicate key" in what:
-            what += " (each key, nation or region may appear only once)"
         line = mark.line + 1 if mark is not None else None
         col = mark.column + 1 if mark is not None else None
+        dup = re.search(r'duplicate key "(.*?)" with value', exc.problem or "")
+        if dup is not None:
+            return None, [_duplicate(text, dup.group(1), exc.context_mark, line, col)]
+        what = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
         return None, [Problem((), f"YAML syntax error: {what}", line, col)]
     except YAMLError as exc:
-        return None, [Problem((), f"YAML syntax error: {exc}")]
+        return None, [Problem((), f"YAML syntax error: {exc}", 1, 1)]
+
+
+def _duplicate(text: str, key: str, mapping_mark: Any, line: int | None,
+               col: int | None) -> Problem:
+    """A duplicate key, named by its field path (ruamel's own message dumps both values whole).
+
+    The path is found by reading the text again with duplicates allowed and looking for the
+    mapping that starts where the parser's mark says.
+    """
+    path: tuple[PathPart, ...] = ()
+    if mapping_mark is not None:
+        yaml = YAML(typ="rt")
+        yaml.allow_duplicate_keys = True
+        found = _path_to(yaml.load(text), (mapping_mark.line, mapping_mark.column), ())
+        path = found if found is not None else ()
+    return Problem((*path, key), f"duplicate key '{key}': each key, nation or region may appear "
+                   "only once", line, col)
+
+
+def _path_to(node: Any, at: tuple[int, int], path: tuple[PathPart, ...]) -> tuple[PathPart, ...] | None:
+    if isinstance(node, CommentedMap | CommentedSeq) and (node.lc.line, node.lc.col) == at:
+        return path
+    items = node.items() if isinstance(node, CommentedMap) else (
+        enumerate(node) if isinstance(node, CommentedSeq) else ())
+    for k, v in items:
+        found = _path_to(v, at, (*path, k))
+        if found is not None:
+            return found
+    return None
 
 
 def plain(node: Any) -> Any:

@@ -130,3 +130,51 @@ def test_sigkill_mid_write_leaves_earlier_runs_intact(tmp_path: Path) -> None:
             assert run.params == {"i": i} and run.payload["i"] == i
             assert len(run.payload["rows"]) == 30000 and run.payload["rows"][-1]["k"] == 29999
         assert s.add("plan", {"after": True}) > max(ids)  # and it still takes new runs
+
+
+def test_runs_list_show_and_diff_against_the_stored_tables(tmp_path: Path) -> None:
+    """Edit a pledge in a copy of the packaged scenario; the diff names the line and the changes,
+    and every figure in it matches the two runs' stored tables."""
+    from willing.scenario import packaged
+
+    base = packaged.scenario_text()
+    old = "- {capability: armoured-battalion, count: 3, readiness_days: 60, regions: [ua-kyiv, ua-west]"
+    assert base.count(old) == 1
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(base.replace(old, old.replace("count: 3", "count: 9")), encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/d.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", url, "plan", "--json"]).exit_code == 0
+    assert runner.invoke(app, ["--db", url, "plan", str(edited), "--json"]).exit_code == 0
+
+    listed = json.loads(runner.invoke(app, ["--db", url, "runs", "list", "--json"]).stdout)
+    assert [r["id"] for r in listed["runs"]] == [2, 1]
+    shown = json.loads(runner.invoke(app, ["--db", url, "runs", "show", "2", "--json"]).stdout)
+    assert shown["file"] == str(edited) and shown["scenario_text"] == edited.read_text()
+
+    res = runner.invoke(app, ["--db", url, "runs", "diff", "1", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert not d["scenario"]["same"]
+    assert any(line.startswith("+") and "count: 9" in line for line in d["scenario"]["diff"])
+    with Store(url) as s:
+        a, b = s.get(1), s.get(2)
+    (p,) = d["plans"]
+    assert p["contributions"] and p["gaps"] and p["summary"]  # the edit changes the plan
+    pa = a.table("by_nation").set_index("nation")["personnel"]
+    pb = b.table("by_nation").set_index("nation")["personnel"]
+    changed = {n for n in pa.index if pa[n] != pb[n]}
+    assert {c["nation"] for c in p["contributions"]} == changed
+    for c in p["contributions"]:
+        assert (c["a"], c["b"], c["change"]) == (pa[c["nation"]], pb[c["nation"]],
+                                                 pb[c["nation"]] - pa[c["nation"]])
+    ga = a.table("gaps").set_index("requirement")["unmet"].to_dict()
+    gb = b.table("gaps").set_index("requirement")["unmet"].to_dict()
+    assert {g["requirement"] for g in p["gaps"]} == {r for r in {*ga, *gb}
+                                                     if ga.get(r, 0) != gb.get(r, 0)}
+    for g in p["gaps"]:
+        assert (g["a"], g["b"]) == (ga.get(g["requirement"], 0), gb.get(g["requirement"], 0))
+    text = runner.invoke(app, ["--db", url, "runs", "diff", "1", "2"])
+    assert text.exit_code == 0 and "count: 9" in text.stdout
+    assert all(len(line) <= 100 for line in text.stdout.splitlines())
+    assert runner.invoke(app, ["--db", url, "runs", "show", "9"]).exit_code == 2

@@ -85,8 +85,9 @@ def runs_show(
         t.add_column("field")
         t.add_column("value", overflow="fold")
         for k in ("created", "command", "scenario", "file", "force_option", "sha256",
-                  "willing_version", "seconds", "status"):
+                  "willing_version", "status"):
             t.add_row(k, str(h[k]))
+        t.add_row("seconds", f"{run.seconds:.2f}" if run.seconds is not None else "—")
         t.add_row("params", _params(run.params) or "—")
         t.add_row("coverage", _headline(run))
         console.print(t)

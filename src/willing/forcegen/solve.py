@@ -114,6 +114,12 @@ def _run(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
         # tests/test_forcegen_exact.py. Never trust such a result: solve the stage cold.
         return _run(h, name, start, deadline, cost, warm=False)
     gap = max(float(info.mip_gap), 0.0) if has else float("inf")
+    if not np.isfinite(gap):  # no bound of the solver's own: measure the kept solution
+        bound = float(info.mip_dual_bound)
+        if np.all(cost >= 0):  # every column is ≥ 0 in this model, so 0 bounds such a stage
+            bound = max(bound, 0.0) if np.isfinite(bound) else 0.0
+        if np.isfinite(bound):
+            gap = max((objective - bound) / max(abs(objective), 1e-9), 0.0)
     if status == "optimal" and not np.isfinite(gap):
         gap = 0.0  # a stage without integer columns is an LP: optimal means no gap
     return StageInfo(name, status, objective, gap, time.perf_counter() - t), sol

@@ -42,9 +42,9 @@ def analyses() -> dict[str, Analysis | None]:
     """The analyses the report can show, by the command name that stores them."""
     return {
         "buildup": _analysis("willing.buildup", "buildup", lambda f, sc, r: f(sc, r.state)),
-        "sustain": _analysis("willing.sustain", "sustain", lambda f, sc, r: f(sc, r.state)),
+        "sustain": _analysis("willing.sustain", "sustain", lambda f, sc, r: f(r)),
         "command": _analysis("willing.command", "command_structure", lambda f, sc, r: f(r)),
-        "burden": _analysis("willing.burden", "burden", lambda f, sc, r: f(r)),
+        "burden": _analysis("willing.burden", "burden_sharing", lambda f, sc, r: f(r)),
     }
 
 

@@ -91,31 +91,43 @@ def buildup(b: dict[str, Any]) -> Section | None:
 
 def sustain(b: dict[str, Any]) -> Section | None:
     su = b.get("sustain")
-    if not isinstance(su, dict):
+    if not isinstance(su, dict) or not su.get("by_year"):
         return None
-    years = frame(su.get("years") or su.get("by_year"))
-    nations = frame(su.get("nations") or su.get("by_nation"))
-    fig = None
-    if not years.empty and "year" in years:
-        fig = go.Figure()
-        for col, axis in [("pool_personnel", "y"), ("cost_musd", "y2")]:
-            if col in years:
-                fig.add_bar(x=years["year"], y=years[col], name=col.replace("_", " "), yaxis=axis,
-                            offsetgroup=axis)
-        share = next((c for c in years.columns if "budget" in c and "share" in c), None)
-        if share:
-            fig.add_scatter(x=years["year"], y=years[share], name="share of defence budgets",
-                            yaxis="y3", mode="lines+markers")
-        fig.update_layout(yaxis={"title": "pool personnel"},
-                          yaxis2={"title": "US$ m", "overlaying": "y", "side": "right"},
-                          yaxis3={"overlaying": "y", "visible": False, "tickformat": ".1%"},
-                          barmode="group", xaxis_title="year")
-        fig = layout(fig)
+    years = frame(su["by_year"])
+    nations = frame(su.get("nations"))
+    summary = su.get("summary", {})
+    top = (years.groupby("nation")["cost_musd"].sum().sort_values(ascending=False).index[:8])
+    years["who"] = years["nation"].where(years["nation"].isin(top), "others")
+    cost = years.groupby(["year", "who"], sort=False)["cost_musd"].sum().reset_index()
+    fig = go.Figure()
+    for who, part in cost.groupby("who", sort=False):
+        fig.add_bar(x=part["year"], y=part["cost_musd"], name=str(who))
+    milex = nations.set_index("nation")["milex_usd_bn"] if "milex_usd_bn" in nations else None
+    if milex is not None:
+        per_year = years.groupby("year")["cost_musd"].sum()
+        budget = float(milex.sum()) * 1000.0
+        fig.add_scatter(x=per_year.index, y=per_year / budget if budget else per_year * 0,
+                        name="share of the contributors' defence budgets", yaxis="y2",
+                        mode="lines+markers", line={"color": "#c0392b"})
+    fig.update_layout(barmode="stack", xaxis={"title": "year of the horizon", "dtick": 1},
+                      yaxis={"title": "cost, US$ m a year"},
+                      yaxis2={"title": "share of defence budgets", "overlaying": "y",
+                              "side": "right", "tickformat": ".2%", "rangemode": "tozero"})
+    cols = [c for c in ["nation", "pool_units", "pool_personnel", "share_active",
+                        "annual_cost_musd", "share_budget", "cliffs", "flags"] if c in nations]
+    flagged = summary.get("flagged") or []
     return Section("sustain", "Sustainability per year",
-                   "The rotation pool an enduring force ties up, its annual cost and its share of "
-                   "the contributors' defence budgets, by year of the horizon (DESIGN §6).",
-                   fig, nations if not nations.empty else years,
-                   f"willing sustain on the plan; costs per unit-year: {plan_source(b)}",
+                   f"An enduring force needs a rotation pool behind every deployed unit: "
+                   f"{summary.get('pool_personnel', 0):,} personnel in the pools, "
+                   f"US$ {summary.get('annual_cost_musd', 0):,.0f} m a year. "
+                   f"{summary.get('cliffs', 0)} rotation cliff(s) (a tour ends with nobody to "
+                   f"relieve it). Nations above the thresholds ("
+                   f"{summary.get('budget_threshold', 0):.0%} of the defence budget or "
+                   f"{summary.get('personnel_threshold', 0):.0%} of active personnel): "
+                   f"{', '.join(flagged) or 'none'}.", layout(fig), nations[cols] if cols else nations,
+                   f"willing sustain on the plan, {summary.get('years', '—')} years; unit-year costs "
+                   f"from data/capabilities.csv (each row names its source), defence budgets from "
+                   f"data/nations.csv (SIPRI); {plan_source(b)}",
                    relevant(b, nations=set(nations.get("nation", []))))
 
 

@@ -169,11 +169,13 @@ def burden(b: dict[str, Any]) -> Section:
                   f"{NATIONS_SOURCE}", relevant(b, nations=set(bn["nation"])))
     extra = b.get("burden")
     if isinstance(extra, dict):
-        stats = {k: v for k, v in (extra.get("summary") or extra).items()
-                 if isinstance(v, int | float | str) and not isinstance(v, bool)}
-        if stats:
-            sec.intro += " Indices: " + ", ".join(
-                f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
+        for ix in extra.get("indices", []):
+            sec.intro += (f" Contributions by {ix['measure']}: Gini {ix['gini']:.2f}, Herfindahl "
+                          f"{ix['herfindahl']:.2f} over {ix['contributing']} contributing nations.")
+        for oz in extra.get("olson_zeckhauser", []):
+            sec.intro += (f" Olson–Zeckhauser ({oz['measure']}): Spearman ρ {oz['rho']:.2f}, "
+                          f"p = {oz['p_value']:.2f}: {oz['verdict']}.")
+        sec.source += "; indices: willing burden (Gini, Herfindahl, Spearman rank test)"
     return sec
 
 

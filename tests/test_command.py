@@ -176,7 +176,7 @@ def small_specs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=small_specs(), span=st.integers(2, 6))
 def test_tree_has_one_root_and_every_unit_once(spec: dict[str, Any], span: int) -> None:
     r = willing.plan(from_spec(ScenarioSpec.model_validate(spec)), time_limit=10)

@@ -85,7 +85,8 @@ class CommandStructure:
 
     Node attributes: `kind` (force, component, formation, unit), `label`, `nation` (lead,
     framework or contributing nation; None when leaderless), `component`, `region`, `inserted`
-    (an intermediate formation added for span of control), `units` and `personnel` below it.
+    (an intermediate formation added for span of control), `units` and `personnel` below it,
+    and `census` / `personnel_by` (Counters of units and personnel by nation below it).
     """
 
     result: PlanResult
@@ -239,8 +240,7 @@ def command_structure(result: PlanResult, thresholds: Thresholds | None = None) 
     checks = _checks(g, units, result, components, formations, caveats, th)
     return CommandStructure(result=result, thresholds=th, graph=g, force_leads=leads,
                             force_lead_basis=basis, components=components, formations=formations,
-                            units=units.drop(columns=["requirement_capability"]),
-                            caveats=caveats, checks=checks)
+                            units=units, caveats=caveats, checks=checks)
 
 
 def force_leads(result: PlanResult, co_leads: int = 2) -> tuple[tuple[str, ...], str]:

@@ -85,6 +85,20 @@ def test_tiny_caveat_forbids_the_patrol_role(tiny: willing.PlanResult) -> None:
         {"nation": "EST", "forbidden_roles": "policing", "forbidden_regions": "", "units": 3}]
 
 
+def test_force_hq_lead_falls_back_then_goes_leaderless() -> None:
+    ok = command_structure(willing.plan(parse_scenario(TINY, "tiny.yaml")))
+    assert ok.checks.set_index("check").loc["force HQ lead", "status"] == "ok"
+    member = command_structure(willing.plan(parse_scenario(
+        TINY.replace("tier: lead", "tier: member"), "tiny.yaml")))
+    assert member.force_leads == ("GBR",) and "no lead-tier nation" in member.force_lead_basis
+    assert member.checks.set_index("check").loc["force HQ lead", "status"] == "warn"
+    none = command_structure(willing.plan(parse_scenario(
+        TINY.replace("hq_capable: true", "hq_capable: false"), "tiny.yaml")))
+    assert none.force_leads == () and none.graph.nodes[ROOT]["label"].endswith("no lead")
+    assert none.checks.set_index("check").loc["force HQ lead", "status"] == "fail"
+    assert set(none.components["verdict"]) == {"leaderless"}
+
+
 def test_wider_span_inserts_nothing_and_narrower_goes_deeper(tiny: willing.PlanResult) -> None:
     wide = command_structure(tiny, Thresholds(span=7))
     assert wide.inserted == 0 and wide.graph.out_degree("LAND/r1") == 7

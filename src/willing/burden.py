@@ -85,9 +85,12 @@ class BurdenSharing:
                 + "<h4>Nations</h4>" + self.nations.to_html(float_format="{:.3f}".format))
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data: tables as lists of records (nations with their code)."""
         return {"scenario": self.result.scenario.name, "state": self.result.state,
-                "key": self.key, "nations": self.nations,
-                "indices": self.indices, "olson_zeckhauser": self.olson_zeckhauser}
+                "key": self.key,
+                "nations": self.nations.rename_axis("nation").reset_index().to_dict("records"),
+                "indices": self.indices.to_dict("records"),
+                "olson_zeckhauser": self.olson_zeckhauser.to_dict("records")}
 
 
 def burden_sharing(result: PlanResult, key: FairShareKey | str | None = None, *,

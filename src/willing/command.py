@@ -127,12 +127,14 @@ class CommandStructure:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data: tables as lists of records, and the nested tree."""
         return {
             "scenario": self.result.scenario.name, "state": self.result.state,
             "thresholds": vars(self.thresholds),
             "force_hq": {"leads": list(self.force_leads), "basis": self.force_lead_basis},
-            "components": self.components, "formations": self.formations,
-            "caveats": self.caveats, "checks": self.checks, "tree": self.tree(),
+            **{name: getattr(self, name).to_dict("records")
+               for name in ("components", "formations", "caveats", "checks")},
+            "tree": self.tree(),
         }
 
     def _repr_html_(self) -> str:
@@ -237,7 +239,7 @@ def command_structure(result: PlanResult, thresholds: Thresholds | None = None) 
     components = _components(result, g, comps, th, {n: a[1] for n, a in able.items()})
     formations = _formations(g)
     caveats = _caveats(result)
-    checks = _checks(g, units, result, components, formations, caveats, th)
+    checks = _checks(g, result, leads, components, formations, caveats, th)
     return CommandStructure(result=result, thresholds=th, graph=g, force_leads=leads,
                             force_lead_basis=basis, components=components, formations=formations,
                             units=units, caveats=caveats, checks=checks)
@@ -452,7 +454,7 @@ def _caveats(result: PlanResult) -> pd.DataFrame:
                           kind="stable").reset_index(drop=True)
 
 
-def _checks(g: nx.DiGraph, units: pd.DataFrame, result: PlanResult, components: pd.DataFrame,
+def _checks(g: nx.DiGraph, result: PlanResult, leads: tuple[str, ...], components: pd.DataFrame,
             formations: pd.DataFrame, caveats: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     roots = [n for n in g if g.in_degree(n) == 0]
     unit_nodes = [n for n, d in g.nodes(data=True) if d["kind"] == "unit"]
@@ -468,6 +470,10 @@ def _checks(g: nx.DiGraph, units: pd.DataFrame, result: PlanResult, components: 
     rows = [
         ("one root", "ok" if roots == [ROOT] and nx.is_arborescence(g) else "fail",
          f"{len(roots)} root(s); the ORBAT is {'a' if nx.is_arborescence(g) else 'not a'} tree"),
+        ("force HQ lead", "fail" if not leads else "ok" if all(
+            result.scenario.spec.nations[n].tier == Tier.LEAD for n in leads) else "warn",
+         ("co-lead " if len(leads) > 1 else "lead ") + "/".join(leads) if leads
+         else "no HQ-capable nation willing to lead takes part"),
         ("one commander per unit", "ok" if one_commander else "fail",
          f"{len(unit_nodes)} unit nodes for {allocated} allocated units; commanders per unit: "
          + ", ".join(f"{k}×{v}" for k, v in sorted(commanders.items()))),

@@ -7,6 +7,8 @@ of the tiers 0..k, for each k, with the pledges that survive the draw.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -156,3 +158,19 @@ def test_bad_transport_is_refused() -> None:
                                  np.ones((1, 1), dtype=bool)))
     with pytest.raises(ValueError, match="keys"):
         k.evaluate(np.ones((2, 3)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_tabulated_pieces_reduce_like_evaluated_cuts(case: tuple[Transport, np.ndarray]) -> None:
+    """The table look-up and the per-draw cut evaluation count the same things."""
+    tp, alive = case
+    tabulated = compile_kernel(tp)
+    assert tabulated.tables is not None
+    direct = replace(tabulated, tables=None)
+    a, b = tabulated.reduce(alive), direct.reduce(alive)
+    for x, y in zip((a.filled, a.short, a.piece_unmet, a.piece_short),
+                    (b.filled, b.short, b.piece_unmet, b.piece_short), strict=True):
+        assert np.array_equal(x, y)
+    if tabulated.n_pieces:
+        assert compile_kernel(tp, draws=1).tables is None  # not worth it for one draw

@@ -32,7 +32,7 @@ cut) — equivalently it can still reach the sink in the residual network of a m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
@@ -107,6 +107,40 @@ class KernelOutput:
 
 
 @dataclass(frozen=True)
+class Reduced:
+    """What a batch of draws reduces to: per-draw filled units, per-requirement counts."""
+
+    filled: FloatArray  # tiers × draws: units filled in the tiers 0..k (cumulative)
+    short: IntArray  # per requirement: draws in which it is short
+    piece_unmet: IntArray  # per piece: unmet units summed over the draws
+    piece_short: IntArray  # per piece: draws in which it has unmet units
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Every piece's flow and short requirements for each pattern of its availability keys.
+
+    A piece depends on a few keys only (the nations and conditions of its pledges); when each
+    depends on at most `TABLE_KEYS`, its answer for all 2^m patterns is computed once (by the
+    cut enumeration) and a draw becomes a look-up: `bits.T @ avail.T` numbers every piece's
+    pattern in one product, and the patterns of all pieces live in one flat table.
+    """
+
+    bits: FloatArray  # K × pieces: 2^i for the i-th key of each piece
+    offset: IntArray  # pieces: first row of each piece's patterns in the flat table
+    piece: IntArray  # patterns: the piece of each row
+    flow: FloatArray  # patterns: the piece's flow
+    short: sp.csr_matrix  # requirements × patterns: the requirement is short (its own piece)
+
+
+TABLE_KEYS = 16
+"""Keys per piece up to which the piece is tabulated (2^16 patterns)."""
+
+TABLE_ROWS = 1 << 19
+"""Patterns tabulated in all (compile time and memory stay small)."""
+
+
+@dataclass(frozen=True)
 class Kernel:
     """A transport problem compiled for batches of draws.
 
@@ -131,6 +165,7 @@ class Kernel:
     fallbacks: tuple[Fallback, ...]
     requirement_group: IntArray  # group of each requirement (-1: no demand)
     requirement_piece: IntArray  # enumerated piece (row of `starts`) deciding if it is short
+    tables: Tables | None = None  # per-piece answers for every availability pattern
 
     @property
     def n_cuts(self) -> int:
@@ -185,14 +220,46 @@ class Kernel:
         hits = self.short_incidence.T @ at_min
         out[hard] = hits[hard] >= n_min[req[hard] - self.n_simple] - 0.5
 
+    def reduce(self, avail: npt.ArrayLike) -> Reduced:
+        """Filled units per draw and the counts a stress run keeps, by table look-up when
+        every piece is tabulated, else by evaluating the cuts of every draw."""
+        a = np.asarray(avail, dtype=self.weights.dtype)
+        n = a.shape[0]
+        if self.tables is None:
+            out = self.evaluate(a, short=True)
+            assert out.short is not None
+            unmet = np.rint(self.piece_demand[:, None] - out.flows).astype(np.int64)
+            return Reduced(self.tier_flows(out.flows), out.short.sum(axis=1).astype(np.int64),
+                           unmet.sum(axis=1), (unmet > 0).sum(axis=1).astype(np.int64))
+        tb = self.tables
+        idx = (tb.bits.T @ a.T).astype(np.intp)  # pieces × draws: pattern numbers
+        idx += tb.offset[:, None]
+        counts = np.bincount(idx.ravel(), minlength=len(tb.flow))
+        gap = np.rint(self.piece_demand[tb.piece] - tb.flow)
+        filled = np.zeros((self.cumulative.shape[1], n))
+        for t in range(filled.shape[0]):
+            filled[t] = (tb.flow * self.cumulative[tb.piece, t])[idx].sum(axis=0)
+        return Reduced(
+            filled=np.rint(filled), short=np.rint(tb.short @ counts).astype(np.int64),
+            piece_unmet=np.bincount(tb.piece, weights=gap * counts, minlength=self.n_pieces
+                                    ).astype(np.int64),
+            piece_short=np.bincount(tb.piece, weights=(gap > 0) * counts, minlength=self.n_pieces
+                                    ).astype(np.int64))
+
     def tier_flows(self, flows: FloatArray) -> FloatArray:
         """Filled units of the tiers 0..k (cumulative), tiers × draws."""
         return np.rint(self.cumulative.T.astype(flows.dtype) @ flows)
 
 
 def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
-                   n_keys: int | None = None, max_cuts: int = MAX_CUTS) -> Kernel:
-    """Enumerate the closed sets of every piece and fold them into one weight matrix."""
+                   n_keys: int | None = None, max_cuts: int = MAX_CUTS,
+                   draws: int | None = None) -> Kernel:
+    """Enumerate the closed sets of every piece and fold them into one weight matrix.
+
+    Pieces are also tabulated over their key patterns when that is possible and pays off:
+    tabulating costs about as much as evaluating one draw per pattern, so it is skipped when
+    fewer than twice as many `draws` are expected.
+    """
     n_p, n_j = tp.compatible.shape
     key = np.arange(n_p) if pledge_key is None else np.asarray(pledge_key, dtype=np.int64)
     k_n = int(n_keys if n_keys is not None else (key.max() + 1 if n_p else 0))
@@ -244,7 +311,7 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
     exact32 = (w.sum(axis=0) + c).max(initial=0.0) < EXACT_FLOAT32
     dtype = np.float32 if exact32 else np.float64
     owner = _owner(shorts, n_j)
-    return Kernel(
+    kernel = Kernel(
         n_keys=k_n, n_requirements=n_j, weights=np.ascontiguousarray(w, dtype=dtype),
         const=c.astype(dtype), starts=starts, enumerated=np.array(enumerated, dtype=np.int64),
         n_simple=n_simple,
@@ -255,6 +322,47 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
         tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks), requirement_group=group_j,
         requirement_piece=owner,
     )
+    return replace(kernel, tables=_tables(kernel, draws))
+
+
+def _piece_keys(k: Kernel) -> list[IntArray]:
+    """The availability keys each piece's flow depends on."""
+    keys: list[IntArray] = [np.zeros(0, dtype=np.int64)] * k.n_pieces
+    bounds = np.append(k.starts, k.n_cuts)
+    for row, piece in enumerate(k.enumerated.tolist()):
+        cols = k.weights[:, bounds[row]:bounds[row + 1]]
+        keys[piece] = np.nonzero((cols != 0).any(axis=1))[0]
+    for fb in k.fallbacks:
+        keys[fb.piece] = np.nonzero((fb.key_class != 0).any(axis=1))[0]
+    return keys
+
+
+def _tables(k: Kernel, draws: int | None) -> Tables | None:
+    """Tabulate every piece over its key patterns, or None when one has too many keys."""
+    keys = _piece_keys(k)
+    if any(len(kk) > TABLE_KEYS for kk in keys):
+        return None
+    sizes = np.array([1 << len(kk) for kk in keys], dtype=np.int64)
+    if sizes.sum() > TABLE_ROWS or (draws is not None and 2 * sizes.sum() > draws):
+        return None
+    owner = np.full(k.n_requirements, -1, dtype=np.int64)  # piece deciding each requirement
+    owner[k.requirement_piece >= 0] = k.enumerated[k.requirement_piece[k.requirement_piece >= 0]]
+    for fb in k.fallbacks:
+        owner[np.nonzero(fb.short.any(axis=0))[0]] = fb.piece
+    bits = np.zeros((k.n_keys, k.n_pieces), dtype=k.weights.dtype)
+    rows = np.zeros((int(sizes.sum()), k.n_keys), dtype=k.weights.dtype)
+    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    piece = np.repeat(np.arange(k.n_pieces), sizes)
+    for p, kk in enumerate(keys):
+        bits[kk, p] = 2.0 ** np.arange(len(kk))
+        pattern = (np.arange(sizes[p])[:, None] >> np.arange(len(kk))[None, :]) & 1
+        rows[offset[p]:offset[p] + sizes[p], kk] = pattern
+    out = k.evaluate(rows, short=True)  # every pattern of every piece in one batch
+    assert out.short is not None
+    flow = out.flows[piece, np.arange(len(piece))].astype(np.float64)
+    j, r = np.nonzero(out.short & (owner[:, None] == piece[None, :]))
+    short = sp.csr_matrix((np.ones(len(j)), (j, r)), shape=(k.n_requirements, len(piece)))
+    return Tables(bits=bits, offset=offset, piece=piece, flow=flow, short=short)
 
 
 def _dense_if_small(m: sp.csr_matrix) -> sp.csr_matrix | FloatArray:

@@ -77,8 +77,7 @@ class CoverageGame:
         for lo in range(0, n, BATCH_ROWS):
             c = coalitions[lo:lo + BATCH_ROWS]
             avail = availability(self.model.draws, c, every[:len(c)])
-            k = self.model.kernel
-            filled = k.tier_flows(k.evaluate(avail).flows)[self.row]
+            filled = self.model.kernel.reduce(avail).filled[self.row]
             out[lo:lo + len(c)] = filled / self.demand if self.demand else 1.0
         return out
 
@@ -92,9 +91,10 @@ def pivotal(scenario: Scenario, state: str | None = None, *, permutations: int =
             raise ValueError(f"{name} must be a whole number ≥ 2 (for a standard error), got {v!r}")
     t0 = time.perf_counter()
     state = state or scenario.default_state
-    model, _ = stress_model(scenario, state, Assumptions.of(scenario))
-    game = CoverageGame(model, essential)
     n = len(scenario.spec.nations)
+    model, _ = stress_model(scenario, state, Assumptions.of(scenario),
+                            draws=(permutations + samples) * (n + 1))
+    game = CoverageGame(model, essential)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     tick = progress or (lambda done, total: None)
     shap = shapley_samples(game, n, permutations, rng)

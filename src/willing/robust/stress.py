@@ -56,11 +56,12 @@ class StressModel:
     draws: DrawModel
 
 
-def stress_model(scenario: Scenario, state: str, assumptions: Assumptions) -> tuple[
-        StressModel, list[sizing.Requirement]]:
+def stress_model(scenario: Scenario, state: str, assumptions: Assumptions,
+                 draws: int | None = None) -> tuple[StressModel, list[sizing.Requirement]]:
+    """Compile a state for `draws` draws (None: as many as it takes to tabulate)."""
     tp, reqs = transport(scenario, state)
     dm = draw_model(scenario, state, assumptions)
-    return StressModel(compile_kernel(tp, dm.pledge_key, dm.n_keys), dm), reqs
+    return StressModel(compile_kernel(tp, dm.pledge_key, dm.n_keys, draws=draws), dm), reqs
 
 
 @dataclass
@@ -87,18 +88,15 @@ def run_chunk(model: StressModel, seed: np.random.SeedSequence, n: int) -> Chunk
     """Draw `n` coalitions from `seed` and count what they cover."""
     d = sample(model.draws, np.random.Generator(np.random.PCG64(seed)), n)
     k = model.kernel
-    out = k.evaluate(d.avail, short=True)
-    filled = k.tier_flows(out.flows).astype(np.int64)
+    red = k.reduce(d.avail)
+    filled = red.filled.astype(np.int64)
     n_codes = 1 << len(GLOBALS)
     code = d.code
-    unmet = np.rint(k.piece_demand[:, None] - out.flows).astype(np.int64)
-    assert out.short is not None
     return ChunkStats(
         draws=n,
         total=_hist2(code, filled[-1], n_codes, int(k.tier_demand[-1])),
         essential=_hist2(code, filled[0], n_codes, int(k.tier_demand[0])),
-        short=out.short.sum(axis=1).astype(np.int64),
-        piece_unmet=unmet.sum(axis=1), piece_short=(unmet > 0).sum(axis=1).astype(np.int64),
+        short=red.short, piece_unmet=red.piece_unmet, piece_short=red.piece_short,
         present=d.present.sum(axis=0).astype(np.int64),
     )
 
@@ -169,9 +167,10 @@ def stress(scenario: Scenario, state: str | None = None, *, draws: int = 1_000_0
     t0 = time.perf_counter()
     state = state or scenario.default_state
     a = (assumptions or Assumptions.of(scenario)).with_values(**values)
-    model, reqs = stress_model(scenario, state, a)
-    tasks = [(model, s, n) for s, n in chunks(draws, seed, chunk)]
-    parts = execute(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress)
+    seeds = chunks(draws, seed, chunk)  # checks draws and seed before any work
+    model, reqs = stress_model(scenario, state, a, draws)
+    parts = execute(run_chunk, [(model, s, n) for s, n in seeds], workers=workers,
+                    scheduler=scheduler, progress=progress)
     return summarise(scenario, state, seed, a, model, reqs, parts, time.perf_counter() - t0)
 
 

@@ -169,7 +169,7 @@ def sweep(scenario: Scenario, grid: list[str], *, state: str | None = None, draw
                 scenario.spec, scenario.file, scenario.text, force_option=option)
         sc = variants[option]
         a = _assumptions(Assumptions.of(sc), point)
-        model, reqs = stress_model(sc, state, a)
+        model, reqs = stress_model(sc, state, a, draws)
         compiled.append((sc, a, model, reqs))
     tasks = [(model, s, n) for _, _, model, _ in compiled for s, n in parts]
     done = execute(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress)

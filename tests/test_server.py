@@ -188,3 +188,33 @@ def test_releasable_never_leaks_another_nations_row(doc: Any, nation: str) -> No
     assert _nations(releasable(doc, Viewer(Role.OBSERVER))) == set()
     # own rows all survive
     assert str(doc).count(f"'{nation}'") == str(mine).count(f"'{nation}'")
+
+
+def test_pledge_ledger_moves_forward_and_stays_releasable(client: TestClient) -> None:
+    def step(token: str, **kw: Any) -> Any:
+        entry = {"nation": "POL", "pledge": "POL-1", "capability": "infantry-battalion",
+                 "count": 4, "status": "announced", "date": "2025-03-01",
+                 "source": "press conference (illustrative)", **kw}
+        return client.post("/api/ledger", json=entry, headers=auth(token))
+
+    assert step("pol-token").status_code == 201
+    assert step("pol-token", status="committed", count=3, date="2025-05-01").status_code == 201
+    back = step("pol-token", status="announced", date="2025-06-01")
+    assert back.status_code == 400 and "cannot go back" in back.json()["detail"]
+    early = step("pol-token", status="deployed", date="2025-04-01")
+    assert early.status_code == 400 and "before" in early.json()["detail"]
+    assert step("pol-token", nation="FRA", pledge="FRA-1").status_code == 403
+    assert step("obs-token").status_code == 403
+    assert step("pol-token", capability="death-star").status_code == 400
+    assert step("plan-token", nation="FRA", pledge="FRA-1", count=6).status_code == 201
+    assert step("pol-token", status="deployed", count=3, date="2025-07-01").status_code == 201
+
+    everything = client.get("/api/ledger", headers=auth("plan-token")).json()
+    assert [(e["nation"], e["status"]) for e in everything] == [
+        ("POL", "announced"), ("POL", "committed"), ("FRA", "announced"), ("POL", "deployed")]
+    assert {e["nation"] for e in client.get("/api/ledger", headers=auth("pol-token")).json()} == {"POL"}
+    assert client.get("/api/ledger", headers=auth("obs-token")).json() == []
+    summary = client.get("/api/ledger/summary", headers=auth("obs-token")).json()
+    assert summary == [
+        {"capability": "infantry-battalion", "status": "announced", "pledges": 1, "units": 6},
+        {"capability": "infantry-battalion", "status": "deployed", "pledges": 1, "units": 3}]

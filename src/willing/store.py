@@ -99,6 +99,28 @@ class ArrayRow(Base):
     run: Mapped[RunRow] = relationship(back_populates="arrays")
 
 
+class LedgerRow(Base):
+    """One step of a pledge's life (the Kiel Ukraine Support Tracker's distinction between what
+    is announced, committed and delivered), with its date and public source."""
+
+    __tablename__ = "pledge_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recorded: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    nation: Mapped[str] = mapped_column(String(3), index=True)
+    pledge: Mapped[str] = mapped_column(String(80), index=True)
+    capability: Mapped[str] = mapped_column(String(80))
+    count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    date: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+LEDGER_STAGES = ("announced", "committed", "deployed")
+"""A pledge moves forward through these; `withdrawn` may follow any of them and ends it."""
+
+
 @dataclass
 class Run:
     """A stored run as plain Python data."""
@@ -244,6 +266,51 @@ class Store:
             payload = _join(json.loads(row.result), row.tables, row.arrays)
             return _run(row, payload)
 
+    def record_pledge(self, *, nation: str, pledge: str, capability: str, count: int, status: str,
+                      date: str, source: str, recorded_by: str = "") -> int:
+        """Add a step to the pledge ledger, refusing a step back or a date before the last one."""
+        valid = (*LEDGER_STAGES, "withdrawn")
+        if status not in valid:
+            raise ValueError(f"status must be one of {', '.join(valid)}, got '{status}'")
+        try:
+            day = datetime.strptime(date, "%Y-%m-%d").date().isoformat()
+        except ValueError:
+            raise ValueError(f"date must be YYYY-MM-DD, got '{date}'") from None
+        if count < 0:
+            raise ValueError(f"count must be ≥ 0, got {count}")
+        if not source.strip():
+            raise ValueError("every ledger entry names its public source")
+        with Session(self.engine) as s, s.begin():
+            last = s.scalars(select(LedgerRow).where(LedgerRow.nation == nation,
+                                                     LedgerRow.pledge == pledge)
+                             .order_by(LedgerRow.id.desc()).limit(1)).first()
+            if last is not None:
+                if last.status == "withdrawn":
+                    raise ValueError(f"{nation} pledge {pledge} was withdrawn on {last.date}")
+                if status != "withdrawn" and LEDGER_STAGES.index(status) < LEDGER_STAGES.index(
+                        last.status):
+                    raise ValueError(f"{nation} pledge {pledge} is already {last.status} "
+                                     f"({last.date}); it cannot go back to {status}")
+                if day < last.date:
+                    raise ValueError(f"date {day} is before the pledge's last entry ({last.date})")
+            row = LedgerRow(recorded=datetime.now(UTC), nation=nation, pledge=pledge,
+                            capability=capability, count=count, status=status, date=day,
+                            source=source, recorded_by=recorded_by)
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def ledger(self, nation: str | None = None) -> list[dict[str, Any]]:
+        """Ledger entries in the order they were recorded (one nation's, or all)."""
+        q = select(LedgerRow).order_by(LedgerRow.id)
+        if nation:
+            q = q.where(LedgerRow.nation == nation)
+        with Session(self.engine) as s:
+            return [{"id": r.id, "recorded": r.recorded.isoformat(timespec="seconds"),
+                     "nation": r.nation, "pledge": r.pledge, "capability": r.capability,
+                     "count": r.count, "status": r.status, "date": r.date, "source": r.source,
+                     "recorded_by": r.recorded_by} for r in s.scalars(q)]
+
     def list(self, *, command: str | None = None, sha256: str | None = None,
              limit: int | None = None) -> list[Run]:
         """Runs newest first, without their results (the payload is empty)."""
@@ -344,6 +411,22 @@ def _join(skeleton: Any, tables: list[TableRow], arrays: list[ArrayRow]) -> Any:
 
 
 
+def ledger_summary(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Units by capability and current status (each pledge at its latest step): the coalition
+    aggregate every viewer may see."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in entries:
+        latest[(e["nation"], e["pledge"])] = e
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in latest.values():
+        t = totals.setdefault((e["capability"], e["status"]), {
+            "capability": e["capability"], "status": e["status"], "pledges": 0, "units": 0})
+        t["pledges"] += 1
+        t["units"] += e["count"]
+    order = {s: i for i, s in enumerate((*LEDGER_STAGES, "withdrawn"))}
+    return sorted(totals.values(), key=lambda t: (t["capability"], order[t["status"]]))
+
+
 def diff(a: Run, b: Run) -> dict[str, Any]:
     """What changed from run `a` to run `b`: the scenario, the parameters and the results
     (coverage, gaps, leads, contributions for plans; changed scalar figures otherwise)."""
@@ -413,4 +496,5 @@ def _scalars(v: Any, path: str = "", depth: int = 0) -> dict[str, Any]:
     return {path: v} if v is None or isinstance(v, str | int | float | bool) else {}
 
 
-__all__ = ["DEFAULT_URL", "ENV_VAR", "Run", "Store", "default_url", "diff", "jsonable"]
+__all__ = ["DEFAULT_URL", "ENV_VAR", "LEDGER_STAGES", "Run", "Store", "default_url", "diff", "jsonable",
+           "ledger_summary"]

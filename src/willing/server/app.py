@@ -16,6 +16,7 @@ from threading import Lock
 from typing import Annotated, Any
 
 import plotly
+import pycountry
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,7 +29,7 @@ from willing.report.render import render
 from willing.scenario import ScenarioError, load_scenario, packaged
 from willing.server.access import PLANNER, Viewer, releasable
 from willing.server.jobs import Jobs, stress_available
-from willing.store import Store
+from willing.store import Store, ledger_summary
 
 HERE = resources.files("willing.server")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -42,6 +43,18 @@ class JobRequest(BaseModel):
     state: str | None = Field(None, description="contingency state (default: the scenario's)")
     force_option: str | None = Field(None, description="small, medium or large")
     draws: int = Field(20000, ge=100, le=10_000_000, description="stress: coalitions drawn")
+
+
+class LedgerEntry(BaseModel):
+    """One step of a pledge: announced → committed → deployed (or withdrawn), dated and sourced."""
+
+    nation: str = Field(description="ISO 3166 alpha-3 code", pattern="^[A-Z]{3}$")
+    pledge: str = Field(description="the pledge's id, e.g. POL-2", min_length=1, max_length=80)
+    capability: str = Field(description="capability id from the catalogue")
+    count: int = Field(ge=0, description="units at this step")
+    status: str = Field(description="announced, committed, deployed or withdrawn")
+    date: str = Field(description="YYYY-MM-DD")
+    source: str = Field(min_length=1, description="public source of the step")
 
 
 class BundleCache:
@@ -192,6 +205,28 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
         return Response(json.dumps(run(run_id, who), indent=1), media_type="application/json",
                         headers={"Content-Disposition":
                                  f'attachment; filename="willing-run-{run_id}.json"'})
+
+    @api.get("/api/ledger", summary="Pledge ledger entries releasable to the viewer")
+    def ledger(who: Who, nation: str | None = None) -> list[dict[str, Any]]:
+        return list(releasable(store.ledger(nation), who))
+
+    @api.get("/api/ledger/summary", summary="Units by capability and current status (aggregate)")
+    def ledger_totals(_who: Who) -> list[dict[str, Any]]:
+        return ledger_summary(store.ledger())
+
+    @api.post("/api/ledger", status_code=201, summary="Record a step of a pledge")
+    def record(entry: LedgerEntry, who: Who) -> dict[str, Any]:
+        if not who.may_run or (who.nation is not None and who.nation != entry.nation):
+            raise HTTPException(403, f"a {who.role.value}"
+                                + (f" of {who.nation}" if who.nation else "")
+                                + f" cannot record pledges of {entry.nation}")
+        if pycountry.countries.get(alpha_3=entry.nation) is None:
+            raise HTTPException(400, f"'{entry.nation}' is not an ISO 3166 alpha-3 code")
+        if entry.capability not in packaged.capabilities():
+            raise HTTPException(400, f"unknown capability '{entry.capability}'; valid: "
+                                f"{', '.join(sorted(packaged.capabilities()))}")
+        entry_id = store.record_pledge(**entry.model_dump(), recorded_by=who.name or who.role.value)
+        return {"id": entry_id, **entry.model_dump()}
 
     @api.post("/api/jobs", status_code=202, summary="Start a plan or stress run in the background")
     def start_job(req: JobRequest, who: Who) -> dict[str, Any]:

@@ -488,7 +488,7 @@ def _checks(g: nx.DiGraph, result: PlanResult, leads: tuple[str, ...], component
         ("caveats", "warn" if len(role_cav) else "ok",
          f"{int(role_cav['units'].sum()) if len(role_cav) else 0} units in {len(role_cav)} "
          "pledges have caveats that forbid a role their component needs"
-         + (f"; {len(caveats) - len(role_cav)} more forbid only regions" if
+         + (f"; {len(caveats) - len(role_cav)} other pledges forbid regions it needs" if
             len(caveats) > len(role_cav) else "")),
         ("fragmentation", "warn" if len(frag) else "ok",
          f"Herfindahl < {th.fragmented_hhi:.2f} in "

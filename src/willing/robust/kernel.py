@@ -232,13 +232,16 @@ class Kernel:
             return Reduced(self.tier_flows(out.flows), out.short.sum(axis=1).astype(np.int64),
                            unmet.sum(axis=1), (unmet > 0).sum(axis=1).astype(np.int64))
         tb = self.tables
-        idx = (tb.bits.T @ a.T).astype(np.intp)  # pieces × draws: pattern numbers
-        idx += tb.offset[:, None]
+        vary = tb.bits.any(axis=0)  # pieces with no key have one pattern: a constant
+        idx = (tb.bits[:, vary].T @ a.T).astype(np.intp)  # pieces × draws: pattern numbers
+        idx += tb.offset[vary, None]
         counts = np.bincount(idx.ravel(), minlength=len(tb.flow))
+        counts[tb.offset[~vary]] += n
         gap = np.rint(self.piece_demand[tb.piece] - tb.flow)
         filled = np.zeros((self.cumulative.shape[1], n))
         for t in range(filled.shape[0]):
-            filled[t] = (tb.flow * self.cumulative[tb.piece, t])[idx].sum(axis=0)
+            per = tb.flow * self.cumulative[tb.piece, t]
+            filled[t] = per[idx].sum(axis=0) + per[tb.offset[~vary]].sum()
         return Reduced(
             filled=np.rint(filled), short=np.rint(tb.short @ counts).astype(np.int64),
             piece_unmet=np.bincount(tb.piece, weights=gap * counts, minlength=self.n_pieces

@@ -126,7 +126,7 @@ def test_packaged_scenario_random_draws_equal_lp() -> None:
             assert abs(got[t, i] - lp_flow(tp, alive[i], t)) <= 1e-9
 
 
-@pytest.mark.parametrize("state", ["ceasefire", "violation"])
+@pytest.mark.parametrize("state", ["pre-ceasefire", "ceasefire", "violation", "no-backstop"])
 def test_everyone_present_matches_force_generation_stage_one(state: str) -> None:
     """With every nation and global variable present, essential coverage equals the MILP's."""
     sc = willing.load_scenario()

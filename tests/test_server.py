@@ -119,6 +119,10 @@ def test_observers_see_aggregates_and_cannot_start_runs(client: TestClient, plan
     obs = client.get(f"/api/runs/{plan_run}", headers=auth("obs-token")).json()
     assert obs["payload"]["allocation"] == [] and _nations(obs) == set()
     assert obs["payload"]["coverage"]
+    secs = client.get(f"/api/runs/{plan_run}/sections", headers=auth("obs-token")).json()
+    assert _nations(secs) == set() and {"allocation", "gaps", "leads"} <= {
+        s["id"] for s in secs["sections"]}
+    assert client.get(f"/api/runs/{plan_run}/report?token=obs-token").status_code == 200
     assert client.post("/api/jobs", json={"kind": "plan"}, headers=auth("obs-token")).status_code == 403
 
 

@@ -33,9 +33,13 @@ class Section:
     assumptions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def frame(records: list[dict[str, Any]] | None) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(records or [])
-    return df.drop(columns=["index"], errors="ignore")
+def frame(records: list[dict[str, Any]] | None, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Records as a table with at least `columns`: a viewer may be released no rows at all."""
+    df = pd.DataFrame.from_records(records or []).drop(columns=["index"], errors="ignore")
+    for c in columns:
+        if c not in df:
+            df[c] = pd.Series(dtype=object)
+    return df
 
 
 def layout(fig: go.Figure, height: int = 420) -> go.Figure:
@@ -65,7 +69,7 @@ def relevant(b: dict[str, Any], *, nations: set[str] | None = None,
 
 
 def coalition(b: dict[str, Any]) -> Section:
-    n = frame(b["scenario"]["nations"])
+    n = frame(b["scenario"]["nations"], ("nation", "name", "tier", "willingness", "pledged_personnel"))
     order = {t: i for i, t in enumerate(["lead", "member", "backstop", "host"])}
     n = n.sort_values(["tier", "pledged_personnel"], key=lambda s: s.map(order) if s.name == "tier"
                       else -s, kind="stable")
@@ -86,14 +90,14 @@ def coalition(b: dict[str, Any]) -> Section:
                    "personnel per unit). Willingness is the scenario's probability that a nation "
                    "takes part.", layout(fig), tiers,
                    f"{scenario_source(b)}; {NATIONS_SOURCE}; {CATALOGUE_SOURCE}",
-                   relevant(b, nations=set(n["nation"])) if "nation" in n else [])
+                   relevant(b, nations=set(n["nation"])))
 
 
 def allocation(b: dict[str, Any]) -> Section:
-    a = frame(b["plan"]["allocation"])
-    gaps = frame(b["plan"]["gaps"])
-    tiers = dict(zip(frame(b["scenario"]["nations"]).get("nation", []),
-                     frame(b["scenario"]["nations"]).get("tier", []), strict=False))
+    a = frame(b["plan"]["allocation"], ("nation", "component", "personnel", "capability"))
+    gaps = frame(b["plan"]["gaps"], ("component", "unmet_personnel", "capability"))
+    nf = frame(b["scenario"]["nations"], ("nation", "tier"))
+    tiers = dict(zip(nf["nation"], nf["tier"], strict=True))
     flows = (a.groupby(["nation", "component"])["personnel"].sum().reset_index()
              if not a.empty else pd.DataFrame(columns=["nation", "component", "personnel"]))
     unmet = (gaps.groupby("component")["unmet_personnel"].sum() if not gaps.empty
@@ -121,11 +125,12 @@ def allocation(b: dict[str, Any]) -> Section:
                    "Personnel each nation deploys to each component command in the plan; the red "
                    "flows are the personnel the requirements ask for that no pledge fills.",
                    layout(go.Figure(fig), 520), comp[cols] if cols else comp, plan_source(b),
-                   relevant(b, capabilities=set(a.get("capability", []))))
+                   relevant(b, capabilities=set(a["capability"])))
 
 
 def gaps(b: dict[str, Any]) -> Section:
-    g = frame(b["plan"]["gaps"])
+    g = frame(b["plan"]["gaps"], ("requirement", "capability", "priority", "reason_code", "reason",
+                                   "unmet_personnel"))
     fig = None
     if not g.empty:
         g = g.sort_values("unmet_personnel", ascending=True)
@@ -145,12 +150,12 @@ def gaps(b: dict[str, Any]) -> Section:
                    "gives: no pledge of that capability, a caveat forbids the region or role, a "
                    "condition fails in this state, readiness too slow, or capacity exhausted.",
                    fig, g.sort_values("unmet_personnel", ascending=False)[cols] if cols else g,
-                   plan_source(b), relevant(b, capabilities=set(g.get("capability", []))))
+                   plan_source(b), relevant(b, capabilities=set(g["capability"])))
 
 
 def burden(b: dict[str, Any]) -> Section:
-    bn = frame(b["plan"]["by_nation"])
-    bn = bn[bn["fair_personnel"].notna()] if "fair_personnel" in bn else bn
+    bn = frame(b["plan"]["by_nation"], ("nation", "personnel", "fair_personnel"))
+    bn = bn[bn["fair_personnel"].notna()]
     bn = bn.sort_values("personnel", ascending=False)
     fig = go.Figure()
     fig.add_bar(x=bn["nation"], y=bn["personnel"], name="contribution (personnel deployed)",

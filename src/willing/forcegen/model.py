@@ -27,8 +27,8 @@ CONSTRAINTS: dict[str, str] = {
     "pledge_capacity": "Σ_j a[p,j]·x[p,j] ≤ count[p]; a = rotation for an enduring requirement "
     "(one deployed needs `rotation` in the pool), 1 for a surge one.",
     "demand": "Σ_p x[p,j] + u[j] = d[j]: every unit required is filled or named as a gap.",
-    "participation": "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)]: a nation contributing "
-    "to a requirement takes part in its component.",
+    "participation": "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)] and Σ_{j∈m} "
+    "a[p,j]·x[p,j] ≤ count[p]·y[n(p),m]: a nation contributing to a component takes part in it.",
     "one_lead": "Σ_n L[n,m] + z[m] = 1: exactly one lead per component, or a named leaderless gap.",
     "lead_takes_part": "L[n,m] ≤ y[n,m] and Σ_{p∈n, j∈m} x[p,j] ≥ L[n,m]: the lead contributes.",
     "lead_share": "P[n,m] − s[m]·Σ_n' P[n',m] ≥ −M[m]·(1 − L[n,m]): the lead brings at "
@@ -210,6 +210,21 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
              np.concatenate([xs, cols.y0 + nj_nm]),
              np.concatenate([np.ones(n_pairs), -nj_cap]),
              np.full(n_nj, -inf), np.zeros(n_nj))
+
+    # participation, one row per (pledge, component): Σ_{j∈m} a·x[p,j] ≤ count[p]·y[n,m]. With
+    # the rows above, the relaxation can no longer spread one pool thinly over many
+    # requirements at a fraction of y each: y is at least the share of the pool the nation
+    # uses in the component.
+    pm_key = pair_p * n_comp + pair_m
+    pm_unique, pm_of_pair = np.unique(pm_key, return_inverse=True)
+    pm_nm = np.zeros(len(pm_unique), dtype=np.int64)
+    pm_nm[pm_of_pair] = nm_of_pair
+    n_pm = len(pm_unique)
+    rows.add("participation",
+             np.concatenate([pm_of_pair, np.arange(n_pm)]),
+             np.concatenate([xs, cols.y0 + pm_nm]),
+             np.concatenate([use, -pa.count[pm_unique // n_comp].astype(float)]),
+             np.full(n_pm, -inf), np.zeros(n_pm))
 
     # one lead per component with demand
     if cols.n_z:

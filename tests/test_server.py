@@ -158,6 +158,8 @@ def test_stress_job_stores_stress_and_pivotal_runs(client: TestClient) -> None:
     secs = client.get(f"/api/runs/{done['run_id']}/sections", headers=auth("plan-token")).json()
     ids = [s["id"] for s in secs["sections"]]
     assert "stress" in ids and "pivotal" in ids
+    stress_sec = next(s for s in secs["sections"] if s["id"] == "stress")
+    assert f"willing stress run {done['run_id']} " in stress_sec["source"]
     pol = client.get(f"/api/runs/{done['run_id']}/sections", headers=auth("pol-token")).json()
     piv = next(s for s in pol["sections"] if s["id"] == "pivotal")
     assert piv["figure"]["data"][0]["x"] == ["POL"]

@@ -154,6 +154,8 @@ def from_run(run: Run, store: Store | None = None) -> dict[str, Any]:
         given["plan"] = jsonable(result.to_dict())
     bundle = complete(sc, result, given, store)
     bundle["run"] = run.header()
+    if run.command in ROBUSTNESS:
+        bundle[f"{run.command}_run"] = run.header()
     return bundle
 
 

@@ -244,3 +244,17 @@ def test_pivotal_ranks_nations_and_null_players_get_zero(sc: willing.Scenario) -
     out = CliRunner().invoke(app, ["pivotal", "--permutations", "50", "--samples", "50", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["nations"][0]["rank"] == 1
+
+
+def test_a_state_without_requirements_is_fully_covered(sc: willing.Scenario) -> None:
+    spec = sc.spec.model_copy(deep=True)
+    for line in spec.mission_lines.values():
+        for rule in line.requirements:
+            rule.states = ["ceasefire"]
+    quiet = willing.scenario.from_spec(spec)
+    r = willing.stress(quiet, "violation", draws=500)
+    assert r.summary["units_required"] == 0
+    assert r.summary["mean_coverage"] == r.summary["p_essential_met"] == 1.0
+    assert (r.quantiles[["coverage", "essential"]] == 1.0).all().all()
+    p = willing.pivotal(quiet, "violation", permutations=4, samples=4)
+    assert (p.nations["shapley"] == 0).all() and p.grand == p.empty == 1.0

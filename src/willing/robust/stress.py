@@ -193,10 +193,8 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
         "cuts": k.n_cuts, "pieces": k.n_pieces, "fallback_pieces": len(k.fallbacks),
     }
     quant = pd.DataFrame({"quantile": QUANTILES,
-                          "coverage": [_quantile(tot, q) / max(d_all, 1) for q in QUANTILES],
-                          "essential": [_quantile(ess, q) / max(d_ess, 1) for q in QUANTILES]})
-    if not d_ess:
-        quant["essential"] = 1.0
+                          "coverage": [share_all[_quantile(tot, q)] for q in QUANTILES],
+                          "essential": [share_ess[_quantile(ess, q)] for q in QUANTILES]})
     dist = pd.DataFrame({"measure": ["all"] * len(tot) + ["essential"] * len(ess),
                          "units_filled": np.concatenate([np.arange(len(tot)), np.arange(len(ess))]),
                          "coverage": np.concatenate([share_all, share_ess]),

@@ -128,7 +128,8 @@ def test_packaged_scenario_random_draws_equal_lp() -> None:
 
 @pytest.mark.parametrize("state", ["pre-ceasefire", "ceasefire", "violation", "no-backstop"])
 def test_everyone_present_matches_force_generation_stage_one(state: str) -> None:
-    """With every nation and global variable present, essential coverage equals the MILP's."""
+    """With every nation and global variable present, the kernel's unmet units per priority
+    tier equal the MILP's lexicographic stage 1 (the same transport problem, integer)."""
     sc = willing.load_scenario()
     model, reqs = stress_model(sc, state, Assumptions.of(sc))
     k = model.kernel
@@ -138,6 +139,9 @@ def test_everyone_present_matches_force_generation_stage_one(state: str) -> None
     assert essential - filled[0] == pytest.approx(plan.solver.unmet_by_tier[0], abs=1e-9)
     ess = plan.requirements[plan.requirements["priority"] == "essential"]
     assert filled[0] == int(ess["filled"].sum())
+    unmet_by_tier = np.diff(np.concatenate([[0.0], k.tier_demand - filled]))
+    present = sorted(set(k.piece_tier.tolist()))
+    assert unmet_by_tier[present] == pytest.approx(plan.solver.unmet_by_tier, abs=1e-9)
 
 
 def test_transport_rotation_rule() -> None:

@@ -5,6 +5,7 @@ The browser gets no network beyond the local server: a chart that needed a CDN w
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -85,9 +86,15 @@ def _page(browser: Any, allowed: str) -> tuple[Any, list[str]]:
 
 def test_dashboard_plans_and_shows_the_lead_nations(browser: Any, server: str) -> None:
     leads = willing.plan(willing.load_scenario()).leads
+    entry = {"nation": "POL", "pledge": "POL-1", "capability": "infantry-battalion", "count": 4,
+             "status": "committed", "date": "2025-05-01", "source": "test entry"}
+    urllib.request.urlopen(urllib.request.Request(
+        f"{server}/api/ledger", data=json.dumps(entry).encode(), method="POST",
+        headers={"Content-Type": "application/json"}), timeout=10).read()
     page, errors = _page(browser, server)
     page.goto(server + "/")
     page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    assert page.locator("#ledger tbody tr").all_inner_texts() == ["infantry-battalion\tcommitted\t4"]
     assert page.locator("#state").input_value() == willing.load_scenario().default_state
     page.click("#run")
     page.wait_for_selector("#chart-allocation .main-svg", timeout=120_000)

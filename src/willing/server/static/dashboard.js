@@ -57,6 +57,17 @@ async function loadRuns() {
   }
 }
 
+async function loadLedger() {
+  const rows = await api("/api/ledger/summary");
+  const body = $("ledger").querySelector("tbody");
+  body.replaceChildren();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    [r.capability, r.status, r.units].forEach((v) => (tr.insertCell().textContent = v));
+  }
+  if (!rows.length) body.insertRow().insertCell().textContent = "no entries yet";
+}
+
 function table(split) {
   const t = document.createElement("table");
   t.className = "data";
@@ -190,7 +201,7 @@ async function init() {
   $("kind").addEventListener("change", () => ($("draws-label").hidden = $("kind").value !== "stress"));
   $("draws-label").hidden = true;
   $("start").addEventListener("submit", start);
-  await loadRuns();
+  await Promise.all([loadRuns(), loadLedger()]);
   document.body.dataset.ready = "1";
 }
 

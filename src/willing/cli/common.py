@@ -16,7 +16,7 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from willing.scenario import Scenario, ScenarioError, load_scenario
-from willing.store import jsonable
+from willing.store import Store, jsonable
 
 console = Console(width=max(100, min(Console().width, 160)))
 err = Console(stderr=True)
@@ -81,21 +81,20 @@ def finish(command: str, scenario: Scenario | None, params: dict[str, Any],
            payload: dict[str, Any], as_json: bool, render: Callable[[Console], None]) -> None:
     """Record the run in the store, then print the result: JSON for machines, or rich tables."""
     payload = jsonable(payload)
+    run_id = None
     if scenario is not None and store_settings.enabled and command not in NOT_STORED:
         run_id = record(command, scenario, params, payload)
-        if run_id is not None and not as_json:
-            err.print(f"[dim]run {run_id} stored · willing runs show {run_id}[/]", highlight=False)
     if as_json:
         sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     else:
         render(console)
+        if run_id is not None:
+            err.print(f"[dim]run {run_id} stored · willing runs show {run_id}[/]", highlight=False)
 
 
 def record(command: str, scenario: Scenario, params: dict[str, Any],
            payload: dict[str, Any]) -> int | None:
     """Keep the run; a store that cannot be written costs a warning, never the result."""
-    from willing.store import Store
-
     seconds = time.perf_counter() - store_settings.started
     try:
         with Store(store_settings.url) as st:

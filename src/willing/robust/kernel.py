@@ -426,13 +426,22 @@ def _classes(tp: Transport, comp: BoolArray, pg: IntArray, jk: IntArray, key: In
 
 
 def _closed_sets(neighbours: BoolArray, limit: int) -> BoolArray | None:
-    """Every distinct union of requirement classes' neighbourhoods (∅ included), or None."""
-    closed = np.zeros((1, neighbours.shape[1]), dtype=bool)
-    for nb in np.unique(neighbours, axis=0):
-        closed = np.unique(np.vstack([closed, closed | nb]), axis=0)
+    """Every distinct union of requirement classes' neighbourhoods (∅ included), or None.
+
+    Sets are kept as packed bits, so that de-duplicating them sorts a few bytes per set.
+    """
+    n_a = neighbours.shape[1]
+    if n_a == 0:
+        return np.zeros((1, 0), dtype=bool)
+    packed = np.unique(np.packbits(neighbours, axis=1), axis=0)
+    width = packed.shape[1]
+    closed = np.zeros((1, width), dtype=np.uint8)
+    for nb in packed:
+        both = np.ascontiguousarray(np.vstack([closed, closed | nb]))
+        closed = np.unique(both.view(f"V{width}").ravel()).view(np.uint8).reshape(-1, width)
         if len(closed) > limit:
             return None
-    return closed
+    return np.unpackbits(closed, axis=1, count=n_a).astype(bool)
 
 
 def _fallback(piece: int, cls: _Classes) -> Fallback:
@@ -442,7 +451,7 @@ def _fallback(piece: int, cls: _Classes) -> Fallback:
                     short=cls.own_tier.toarray())
 
 
-FALLBACK_EDGES = 1 << 21
+FALLBACK_EDGES = 1 << 16
 """Edges of one batched max-flow graph (copies × edges per copy)."""
 
 

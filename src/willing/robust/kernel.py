@@ -205,7 +205,7 @@ class Kernel:
 
     def _short(self, cuts: FloatArray, best: FloatArray, bounds: IntArray, out: BoolArray) -> None:
         """Short: inside T(U) for every minimum cut U of its piece (the smallest minimum cut)."""
-        req, row = self.requirement_piece, self.requirement_piece
+        row = self.requirement_piece
         simple = (row >= 0) & (row < self.n_simple)
         demand = self.piece_demand[self.enumerated]
         out[simple] = best[row[simple]] < demand[row[simple], None] - 0.5
@@ -218,7 +218,7 @@ class Kernel:
                   ).astype(np.float32)
         n_min = np.add.reduceat(at_min, bounds[self.n_simple:-1] - c0, axis=0)
         hits = self.short_incidence.T @ at_min
-        out[hard] = hits[hard] >= n_min[req[hard] - self.n_simple] - 0.5
+        out[hard] = hits[hard] >= n_min[row[hard] - self.n_simple] - 0.5
 
     def reduce(self, avail: npt.ArrayLike) -> Reduced:
         """Filled units per draw and the counts a stress run keeps, by table look-up when

@@ -126,10 +126,13 @@ class Tables:
     pattern in one product, and the patterns of all pieces live in one flat table.
     """
 
-    bits: FloatArray  # K × pieces: 2^i for the i-th key of each piece
+    bits: FloatArray  # K × varying pieces: 2^i for the i-th key of each piece
+    vary: IntArray  # the pieces that depend on some key (the others are constants)
     offset: IntArray  # pieces: first row of each piece's patterns in the flat table
     piece: IntArray  # patterns: the piece of each row
     flow: FloatArray  # patterns: the piece's flow
+    gap: FloatArray  # patterns: the piece's unmet units
+    fixed: FloatArray  # tiers: filled units from the constant pieces
     short: sp.csr_matrix  # requirements × patterns: the requirement is short (its own piece)
 
 
@@ -232,22 +235,18 @@ class Kernel:
             return Reduced(self.tier_flows(out.flows), out.short.sum(axis=1).astype(np.int64),
                            unmet.sum(axis=1), (unmet > 0).sum(axis=1).astype(np.int64))
         tb = self.tables
-        vary = tb.bits.any(axis=0)  # pieces with no key have one pattern: a constant
-        idx = (tb.bits[:, vary].T @ a.T).astype(np.intp)  # pieces × draws: pattern numbers
-        idx += tb.offset[vary, None]
+        idx = (tb.bits.T @ a.T).astype(np.intp)  # varying pieces × draws: pattern numbers
+        idx += tb.offset[tb.vary, None]
         counts = np.bincount(idx.ravel(), minlength=len(tb.flow))
-        counts[tb.offset[~vary]] += n
-        gap = np.rint(self.piece_demand[tb.piece] - tb.flow)
-        filled = np.zeros((self.cumulative.shape[1], n))
-        for t in range(filled.shape[0]):
-            per = tb.flow * self.cumulative[tb.piece, t]
-            filled[t] = per[idx].sum(axis=0) + per[tb.offset[~vary]].sum()
+        counts[np.delete(tb.offset, tb.vary)] += n
+        flows = tb.flow[idx]  # varying pieces × draws
+        filled = self.cumulative[tb.vary].T @ flows + tb.fixed[:, None]
         return Reduced(
             filled=np.rint(filled), short=np.rint(tb.short @ counts).astype(np.int64),
-            piece_unmet=np.bincount(tb.piece, weights=gap * counts, minlength=self.n_pieces
+            piece_unmet=np.bincount(tb.piece, weights=tb.gap * counts, minlength=self.n_pieces
                                     ).astype(np.int64),
-            piece_short=np.bincount(tb.piece, weights=(gap > 0) * counts, minlength=self.n_pieces
-                                    ).astype(np.int64))
+            piece_short=np.bincount(tb.piece, weights=(tb.gap > 0) * counts,
+                                    minlength=self.n_pieces).astype(np.int64))
 
     def tier_flows(self, flows: FloatArray) -> FloatArray:
         """Filled units of the tiers 0..k (cumulative), tiers × draws."""
@@ -354,7 +353,7 @@ def _tables(k: Kernel, draws: int | None) -> Tables | None:
         owner[np.nonzero(fb.short.any(axis=0))[0]] = fb.piece
     bits = np.zeros((k.n_keys, k.n_pieces), dtype=k.weights.dtype)
     rows = np.zeros((int(sizes.sum()), k.n_keys), dtype=k.weights.dtype)
-    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    offset = (np.cumsum(sizes) - sizes).astype(np.int64)
     piece = np.repeat(np.arange(k.n_pieces), sizes)
     for p, kk in enumerate(keys):
         bits[kk, p] = 2.0 ** np.arange(len(kk))
@@ -365,7 +364,11 @@ def _tables(k: Kernel, draws: int | None) -> Tables | None:
     flow = out.flows[piece, np.arange(len(piece))].astype(np.float64)
     j, r = np.nonzero(out.short & (owner[:, None] == piece[None, :]))
     short = sp.csr_matrix((np.ones(len(j)), (j, r)), shape=(k.n_requirements, len(piece)))
-    return Tables(bits=bits, offset=offset, piece=piece, flow=flow, short=short)
+    vary = np.nonzero(sizes > 1)[0]
+    constant = np.nonzero(sizes == 1)[0]
+    return Tables(bits=np.ascontiguousarray(bits[:, vary]), vary=vary, offset=offset, piece=piece,
+                  flow=flow, gap=np.rint(k.piece_demand[piece] - flow),
+                  fixed=k.cumulative[constant].T @ flow[offset[constant]], short=short)
 
 
 def _dense_if_small(m: sp.csr_matrix) -> sp.csr_matrix | FloatArray:

@@ -79,7 +79,9 @@ def _solve(prob: pulp.LpProblem, deadline: float) -> bool:
     if left <= 0:
         return True
     prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=max(int(left), 1), gapRel=1e-3))
-    return time.perf_counter() >= deadline - 0.5 or pulp.LpStatus[prob.status] != "Optimal"
+    # CBC stopped by its time limit still reports status "Optimal" with a feasible solution;
+    # only sol_status tells a proven optimum (1) from an incumbent (2)
+    return time.perf_counter() >= deadline - 0.5 or prob.sol_status != pulp.LpSolutionOptimal
 
 
 def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:

@@ -352,17 +352,25 @@ def _tables(k: Kernel, draws: int | None) -> Tables | None:
     for fb in k.fallbacks:
         owner[np.nonzero(fb.short.any(axis=0))[0]] = fb.piece
     bits = np.zeros((k.n_keys, k.n_pieces), dtype=k.weights.dtype)
-    rows = np.zeros((int(sizes.sum()), k.n_keys), dtype=k.weights.dtype)
+    # pieces over the same keys (often one group's tier prefixes) share their pattern rows
+    first_row: dict[tuple[int, ...], int] = {}
+    for kk in keys:
+        first_row.setdefault(tuple(kk.tolist()), sum(1 << len(x) for x in first_row))
+    rows = np.zeros((sum(1 << len(x) for x in first_row), k.n_keys), dtype=k.weights.dtype)
+    for kk_t, r0 in first_row.items():
+        kk = np.array(kk_t, dtype=np.int64)
+        rows[r0:r0 + (1 << len(kk)), kk] = (np.arange(1 << len(kk))[:, None] >> np.arange(len(kk))) & 1
+    out = k.evaluate(rows, short=True)  # every pattern of every key set in one batch
+    assert out.short is not None
     offset = (np.cumsum(sizes) - sizes).astype(np.int64)
     piece = np.repeat(np.arange(k.n_pieces), sizes)
+    src = np.concatenate([first_row[tuple(kk.tolist())] + np.arange(sizes[p])
+                          for p, kk in enumerate(keys)]) if len(keys) else np.zeros(0, np.int64)
     for p, kk in enumerate(keys):
         bits[kk, p] = 2.0 ** np.arange(len(kk))
-        pattern = (np.arange(sizes[p])[:, None] >> np.arange(len(kk))[None, :]) & 1
-        rows[offset[p]:offset[p] + sizes[p], kk] = pattern
-    out = k.evaluate(rows, short=True)  # every pattern of every piece in one batch
-    assert out.short is not None
-    flow = out.flows[piece, np.arange(len(piece))].astype(np.float64)
-    j, r = np.nonzero(out.short & (owner[:, None] == piece[None, :]))
+    flow = out.flows[piece, src].astype(np.float64)
+    mine = out.short[:, src] & (owner[:, None] == piece[None, :])
+    j, r = np.nonzero(mine)
     short = sp.csr_matrix((np.ones(len(j)), (j, r)), shape=(k.n_requirements, len(piece)))
     vary = np.nonzero(sizes > 1)[0]
     constant = np.nonzero(sizes == 1)[0]

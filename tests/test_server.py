@@ -102,6 +102,12 @@ def test_charts_report_and_downloads_are_filtered_too(client: TestClient, plan_r
     secs = client.get(f"/api/runs/{plan_run}/sections", headers=auth("pol-token")).json()
     sankey = next(s for s in secs["sections"] if s["id"] == "allocation")["figure"]["data"][0]
     assert "FRA" not in sankey["node"]["label"] and "POL" in sankey["node"]["label"]
+    full = client.get(f"/api/runs/{plan_run}/sections", headers=auth("plan-token")).json()
+    full_sankey = next(s for s in full["sections"] if s["id"] == "allocation")["figure"]["data"][0]
+    # the others' rows arrive only as one aggregate node; the coalition total is the same
+    assert "other nations" in sankey["node"]["label"]
+    assert "other nations" not in full_sankey["node"]["label"]
+    assert sum(sankey["link"]["value"]) == pytest.approx(sum(full_sankey["link"]["value"]))
     assert _nations(secs) <= {"POL"}
     report = client.get(f"/api/runs/{plan_run}/report", headers=auth("pol-token")).text
     planner = client.get(f"/api/runs/{plan_run}/report?token=plan-token").text

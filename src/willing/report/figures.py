@@ -16,6 +16,9 @@ REASON_COLOURS = {"capacity": "#e67e22", "region": "#8e44ad", "condition": "#c03
                   "readiness": "#2980b9", "capability": "#7f8c8d"}
 NATIONS_SOURCE = ("public figures: data/nations.csv (SIPRI Military Expenditure Database, IMF World "
                   "Economic Outlook, IISS Military Balance, UN World Population Prospects)")
+OTHERS = "other nations"
+"""The Sankey source that aggregates the nations a viewer is not released (coalition total less
+the rows it sees)."""
 CATALOGUE_SOURCE = "unit sizes and costs: data/capabilities.csv (each row names its source)"
 
 
@@ -102,6 +105,14 @@ def allocation(b: dict[str, Any]) -> Section:
              if not a.empty else pd.DataFrame(columns=["nation", "component", "personnel"]))
     unmet = (gaps.groupby("component")["unmet_personnel"].sum() if not gaps.empty
              else pd.Series(dtype=float))
+    comp = frame(b["plan"]["by_component"], ("component", "personnel_filled"))
+    shown = flows.groupby("component")["personnel"].sum()
+    hidden = (comp.set_index("component")["personnel_filled"].astype(float)
+              - shown.reindex(comp["component"]).fillna(0).to_numpy())
+    hidden = hidden[hidden > 0.5]  # rows not released to this viewer, as one aggregate
+    if len(hidden):
+        flows = pd.concat([flows, pd.DataFrame({"nation": OTHERS, "component": hidden.index,
+                                                "personnel": hidden.to_numpy()})])
     nations = sorted(flows["nation"].unique(), key=lambda x: -flows.loc[flows["nation"] == x,
                                                                          "personnel"].sum())
     comps = list(dict.fromkeys([*flows["component"], *unmet.index]))
@@ -118,12 +129,12 @@ def allocation(b: dict[str, Any]) -> Section:
               "color": ["rgba(74,144,194,0.35)"] * len(flows) + ["rgba(192,57,43,0.35)"] * len(unmet),
               "hovertemplate": "%{source.label} → %{target.label}: %{value:,} personnel<extra></extra>"},
     ))
-    comp = frame(b["plan"]["by_component"])
     cols = [c for c in ["component", "lead", "units_required", "units_filled", "personnel_required",
                         "personnel_filled", "coverage", "nations", "herfindahl"] if c in comp]
     return Section("allocation", "Allocation: nation → component",
                    "Personnel each nation deploys to each component command in the plan; the red "
-                   "flows are the personnel the requirements ask for that no pledge fills.",
+                   "flows are the personnel the requirements ask for that no pledge fills (nations "
+                   f"whose rows are not released to this reader appear as '{OTHERS}').",
                    layout(go.Figure(fig), 520), comp[cols] if cols else comp, plan_source(b),
                    relevant(b, capabilities=set(a["capability"])))
 

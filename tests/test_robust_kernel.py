@@ -169,12 +169,13 @@ def test_bad_transport_is_refused() -> None:
 def test_tabulated_pieces_reduce_like_evaluated_cuts(case: tuple[Transport, np.ndarray]) -> None:
     """The table look-up and the per-draw cut evaluation count the same things."""
     tp, alive = case
-    tabulated = compile_kernel(tp)
-    assert tabulated.tables is not None
-    direct = replace(tabulated, tables=None)
-    a, b = tabulated.reduce(alive), direct.reduce(alive)
-    for x, y in zip((a.filled, a.short, a.piece_unmet, a.piece_short),
-                    (b.filled, b.short, b.piece_unmet, b.piece_short), strict=True):
-        assert np.array_equal(x, y)
+    for max_cuts in (4096, 0):  # enumerated cuts, then max-flow fallbacks, tabulated
+        tabulated = compile_kernel(tp, max_cuts=max_cuts)
+        assert tabulated.tables is not None
+        direct = replace(tabulated, tables=None)
+        a, b = tabulated.reduce(alive), direct.reduce(alive)
+        for x, y in zip((a.filled, a.short, a.piece_unmet, a.piece_short),
+                        (b.filled, b.short, b.piece_unmet, b.piece_short), strict=True):
+            assert np.array_equal(x, y)
     if tabulated.n_pieces:
         assert compile_kernel(tp, draws=1).tables is None  # not worth it for one draw

@@ -146,6 +146,7 @@ def test_nothing_short_when_everything_is_pledged_twice(sc: willing.Scenario) ->
     ({"mandate": float("nan")}, "mandate must be a probability"),
     ({"willingness.FRA": 2.0}, "willingness of FRA"),
     ({"willingness.XXX": 0.5}, "unknown nation 'XXX'"),
+    ({"us_backstp": 0.5}, "unknown assumption 'us_backstp'"),
 ])
 def test_bad_assumptions_are_clear_errors(sc: willing.Scenario, bad: dict[str, float],
                                           message: str) -> None:

@@ -79,6 +79,11 @@ class Assumptions:
     def with_values(self, **values: float) -> Assumptions:
         """A copy with some probabilities changed; `willingness.ISO` sets one nation's."""
         plain = {k: v for k, v in values.items() if not k.startswith("willingness.")}
+        known = [name for name, _ in GLOBALS] + ["correlation"]
+        for k in plain:
+            if k not in known:
+                raise ValueError(f"unknown assumption '{k}'; valid: {', '.join(known)}, "
+                                 "willingness.ISO")
         will = list(self.willingness)
         for k, v in values.items():
             if k.startswith("willingness."):

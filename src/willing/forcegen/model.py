@@ -113,7 +113,7 @@ class ForceModel:
     lead_share_min: FloatArray  # per component
     cols: Columns
     milp: Milp
-    weights: dict[str, FloatArray]  # objective vectors per stage term
+    weights: dict[str, FloatArray]  # objective of stages 2a (`nations`) and 2b (`balance`)
 
 
 class _Rows:
@@ -309,8 +309,6 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
 
     # objective terms
     total_pers = float((ra.demand * 1.0).sum() * max(pa.personnel.max(initial=1.0), 1.0)) or 1.0
-    w_unmet = np.zeros(cols.total)
-    w_unmet[cols.u0:cols.u0 + n_req] = 1.0
     # stage 2a, integral: leaderless components, then nations per component
     nations = np.zeros(cols.total)
     nations[cols.y0:cols.y0 + cols.n_y] = 1.0
@@ -328,4 +326,4 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
                       lead_nm=lead_nm, comp_with_demand=comp_with_demand,
                       fair_nations=fair_nations, fair_share=fair_share,
                       lead_share_min=lead_share_min, cols=cols, milp=milp,
-                      weights={"unmet": w_unmet, "nations": nations, "balance": balance})
+                      weights={"nations": nations, "balance": balance})

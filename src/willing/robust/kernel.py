@@ -345,18 +345,19 @@ def _tables(k: Kernel, draws: int | None) -> Tables | None:
     if any(len(kk) > TABLE_KEYS for kk in keys):
         return None
     sizes = np.array([1 << len(kk) for kk in keys], dtype=np.int64)
-    if sizes.sum() > TABLE_ROWS or (draws is not None and 2 * sizes.sum() > draws):
+    # pieces over the same keys (often one group's tier prefixes) share their pattern rows
+    first_row: dict[tuple[int, ...], int] = {}
+    for kk in keys:
+        first_row.setdefault(tuple(kk.tolist()), sum(1 << len(x) for x in first_row))
+    n_rows = sum(1 << len(x) for x in first_row)
+    if sizes.sum() > TABLE_ROWS or (draws is not None and 2 * n_rows > draws):
         return None
     owner = np.full(k.n_requirements, -1, dtype=np.int64)  # piece deciding each requirement
     owner[k.requirement_piece >= 0] = k.enumerated[k.requirement_piece[k.requirement_piece >= 0]]
     for fb in k.fallbacks:
         owner[np.nonzero(fb.short.any(axis=0))[0]] = fb.piece
     bits = np.zeros((k.n_keys, k.n_pieces), dtype=k.weights.dtype)
-    # pieces over the same keys (often one group's tier prefixes) share their pattern rows
-    first_row: dict[tuple[int, ...], int] = {}
-    for kk in keys:
-        first_row.setdefault(tuple(kk.tolist()), sum(1 << len(x) for x in first_row))
-    rows = np.zeros((sum(1 << len(x) for x in first_row), k.n_keys), dtype=k.weights.dtype)
+    rows = np.zeros((n_rows, k.n_keys), dtype=k.weights.dtype)
     for kk_t, r0 in first_row.items():
         kk = np.array(kk_t, dtype=np.int64)
         rows[r0:r0 + (1 << len(kk)), kk] = (np.arange(1 << len(kk))[:, None] >> np.arange(len(kk))) & 1

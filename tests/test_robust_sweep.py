@@ -74,7 +74,7 @@ def test_a_sweep_point_is_the_stress_run_with_those_assumptions(sc: willing.Scen
 
 
 def test_force_option_axis_changes_the_requirements(sc: willing.Scenario) -> None:
-    r = willing.sweep(sc, ["force_option=small,large"], draws=500)
+    r = willing.sweep(sc, {"force_option": ["small", "large"]}, draws=500)
     required = [run.summary["units_required"] for run in r.runs]
     assert required[0] < required[1]
 

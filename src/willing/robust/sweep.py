@@ -150,11 +150,18 @@ class SweepResult:
                 f"per point</h3>" + self.table.to_html(index=False))
 
 
-def sweep(scenario: Scenario, grid: list[str], *, state: str | None = None, draws: int = 100_000,
-          seed: int = 1, workers: int | None = None, scheduler: str | None = None,
-          progress: Progress | None = None, chunk: int = CHUNK) -> SweepResult:
-    """Stress the plan at every point of the grid (same seed everywhere)."""
+def sweep(scenario: Scenario, grid: list[str] | dict[str, list[Any]], *, state: str | None = None,
+          draws: int = 100_000, seed: int = 1, workers: int | None = None,
+          scheduler: str | None = None, progress: Progress | None = None,
+          chunk: int = CHUNK) -> SweepResult:
+    """Stress the plan at every point of the grid (same seed everywhere).
+
+    `grid` is a list of axes (`["us_backstop=0.2:1.0:5", "correlation=0,0.3"]`) or a dict of
+    values (`{"us_backstop": [0.2, 0.6], "force_option": ["small", "large"]}`).
+    """
     t0 = time.perf_counter()
+    if isinstance(grid, dict):
+        grid = [f"{name}={','.join(map(str, values))}" for name, values in grid.items()]
     axes = parse_grid(grid, scenario)
     state = state or scenario.default_state
     parts = chunks(draws, seed, chunk)

@@ -161,11 +161,12 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         h.changeRowBounds(len(keep) + i, -np.inf, float(tier_hi[i]))
 
     # stage 2a: the whole model, leads and nations per component
+    few = _few_nations(fm, ra, h, n1, tiers, tier_hi, x1, deadline)
     h = _highs(time_limit, mip_rel_gap)
     _pass(h, np.zeros(c.total), m, sp.vstack([m.a, tier_rows]),
           np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
           np.concatenate([m.row_hi, tier_hi]), c.total)
-    start = _start(fm, x1)
+    start = _start(fm, few if few is not None else x1)
     info, sol = _run(h, "nations", start, deadline, fm.weights["nations"])
     stages.append(info)
     # stage 2b: keep the count (integral: +0.5 is exact), balance fair shares, then cost
@@ -181,6 +182,77 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages),
                             build_seconds=build_seconds, solve_seconds=time.perf_counter() - t0,
                             stages=stages, unmet_by_tier=unmet)
+
+
+def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs, n1: int,
+                 tiers: list[np.ndarray], tier_hi: FloatArray, x1: np.ndarray,
+                 deadline: float) -> np.ndarray | None:
+    """A stage-1 optimum that uses few nations, to start the nations stage from.
+
+    HiGHS' own heuristics start from the stage-1 allocation, which spreads units over almost
+    every nation, and on large instances never get far from it. Here the transport model
+    (still loaded in `h`, every tier's optimum kept as a row bound) is solved with pledges
+    allowed only from a growing set of (nation, component) pairs: per component its largest
+    contributor and its largest HQ-capable one first (rewarded a little for bringing
+    personnel, so it can meet its lead share), then, while some tier's optimum is missed,
+    the next largest in each component that falls short, twice as many each time it falls
+    short again. Returns None when time runs out first (the caller then starts from the
+    stage-1 allocation).
+    """
+    c = fm.cols
+    weight = fm.pair_personnel * fm.milp.col_hi[:c.n_x]  # personnel a pair could bring
+    size = np.bincount(fm.nm_of_pair, weights=weight, minlength=c.n_y)
+    order = np.lexsort((-size, fm.nm_comp))  # by component, largest first
+    allowed = np.zeros(c.n_y, dtype=bool)
+    lead_ok = np.zeros(c.n_y, dtype=bool)
+    lead_ok[fm.lead_nm] = True
+    lead_pick = np.zeros(c.n_y, dtype=bool)
+    for comp in np.unique(fm.nm_comp):
+        mine = order[fm.nm_comp[order] == comp]
+        allowed[mine[0]] = True
+        leads = mine[lead_ok[mine]]
+        if len(leads):
+            allowed[leads[0]] = lead_pick[leads[0]] = True
+    n_comp = len(ra.components)
+    target = np.array([x1[c.u0 + t].sum() for t in tiers])
+    stage1_unmet = np.bincount(ra.component, weights=x1[c.u0:c.u0 + c.n_u], minlength=n_comp)
+    idx = np.arange(c.n_x, dtype=np.int32)
+    # lexicographic weights for this heuristic only: a unit of a higher tier outweighs all below
+    cost = np.zeros(n1)
+    for k, t in enumerate(tiers):
+        cost[c.u0 + t] = (float(ra.demand.sum()) + 1.0) ** (len(tiers) - 1 - k)
+    # and, worth less than one unit of any tier in all, personnel from the intended leads, so
+    # that they bring their lead share
+    mine = lead_pick[fm.nm_of_pair]
+    cost[:c.n_x][mine] = -0.5 * weight[mine] / max(float(weight[mine].sum()), 1.0)
+    grow_by = np.ones(n_comp, dtype=np.int64)
+    tier_row0 = h.getNumRow() - len(tiers)
+    for k in range(len(tiers)):  # the restricted model may miss them: minimise instead
+        h.changeRowBounds(tier_row0 + k, -np.inf, np.inf)
+    out: np.ndarray | None = None
+    while time.perf_counter() < deadline:
+        hi = np.where(allowed[fm.nm_of_pair], fm.milp.col_hi[:c.n_x], 0.0)
+        h.changeColsBounds(c.n_x, idx, np.zeros(c.n_x), hi)
+        info, sol = _run(h, "few-nations", x1, deadline, cost, warm=False)
+        if info.status != "optimal":
+            break
+        if all(sol[c.u0 + t].sum() <= target[k] + 0.5 for k, t in enumerate(tiers)):
+            out = sol
+            break
+        # each component left short of its stage-1 fill gets its next largest nation
+        excess = np.bincount(ra.component, weights=sol[c.u0:c.u0 + c.n_u], minlength=n_comp)
+        grew = False
+        for comp in np.nonzero(excess - stage1_unmet > 0.5)[0]:
+            nxt = order[(fm.nm_comp[order] == comp) & ~allowed[order]][:grow_by[comp]]
+            allowed[nxt] = True
+            grew = grew or len(nxt) > 0
+            grow_by[comp] *= 2  # short again next time: add twice as many
+        if not grew:  # the shortfall only moved between components: allow everyone
+            allowed[:] = True
+    h.changeColsBounds(c.n_x, idx, np.zeros(c.n_x), fm.milp.col_hi[:c.n_x])
+    for k in range(len(tiers)):
+        h.changeRowBounds(tier_row0 + k, -np.inf, float(tier_hi[k]))
+    return out
 
 
 def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:

@@ -28,11 +28,15 @@ def fair_key_values(scenario: Scenario, key: FairShareKey | str) -> np.ndarray:
 
 
 def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
-         mip_rel_gap: float = 1e-3, fair_share_key: str | None = None) -> PlanResult:
+         mip_rel_gap: float = 1e-3, fair_share_key: str | None = None,
+         baseline: PlanResult | None = None) -> PlanResult:
     """Allocate pledges to the requirements of `state` (the scenario's default state if None).
 
     Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
-    found, with its optimality gap in `result.solver`.
+    found, with its optimality gap in `result.solver`. With `baseline` (typically the plan of
+    the state the coalition comes from), the `stability` stage keeps as many of its units as
+    possible on the same requirement (pledge and requirement matched by id), after unmet
+    demand and nations and before fair share: plans differ only where the state gives a reason.
     """
     t0 = time.perf_counter()
     state = state or scenario.default_state
@@ -59,9 +63,23 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     key = fair_share_key or spec.fair_share_key
     fm = build(pa, ra, compat, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok)
     build_s = time.perf_counter() - t0
+    kept = None if baseline is None else _baseline_units(scenario, reqs, fm, baseline)
     values, info = solve(fm, ra, time_limit=max(time_limit - build_s, 0.01),
-                         mip_rel_gap=mip_rel_gap, build_seconds=build_s)
+                         mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept)
     return _read_back(scenario, state, reqs, pa, ra, mk, valid, fm, values, info, t0)
+
+
+def _baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: ForceModel,
+                    baseline: PlanResult) -> np.ndarray:
+    """Units the baseline plan put on each x column (0 where it has none or no such pair)."""
+    a = baseline.allocation
+    units = a.groupby(["pledge", "requirement"])["units"].sum()
+    if units.empty:
+        return np.zeros(fm.cols.n_x)
+    pledge_ids = np.array([p.id for p in scenario.pledges], dtype=object)
+    req_ids = np.array([r.id for r in reqs], dtype=object)
+    pairs = pd.MultiIndex.from_arrays([pledge_ids[fm.pair_p], req_ids[fm.pair_j]])
+    return units.reindex(pairs, fill_value=0).to_numpy(dtype=np.float64)
 
 
 def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],

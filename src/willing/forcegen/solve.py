@@ -2,16 +2,21 @@
 
 Stage 1 (one solve per priority tier, essential first) minimises the unmet units of that tier
 on the transport part of the model alone (pledge capacity and demand), keeping the optimum of
-the tiers before it. Stage 2a solves the whole model with every tier's optimum kept and
-minimises leaderless components, then the number of nations per component (an integral
-objective, so HiGHS can close it exactly). Stage 2b keeps that count and minimises the
-deviation from fair shares, then cost. Splitting 2a from 2b matters: with the small
-fair-share and cost terms in the same objective, HiGHS must prove a fractional tie-breaker to
-0.1 % before it can stop, and the large instance never finishes (bench/forcegen.py).
+the tiers before it. Stage 2a (`nations`) solves the whole model with every tier's optimum
+kept and minimises leaderless components, then the number of nations per component (an
+integral objective, so HiGHS can close it exactly). Given a baseline plan (the source state
+of a contingency event), stage `stability` keeps that count and minimises the baseline units
+that leave their position (same pledge, same requirement), so units stay put unless the new
+state gives a reason. Stage 2b (`fair-share-cost`) keeps all of these, fixes which nations
+take part in which component (`y`) to the solution so far, and minimises the deviation from
+fair shares, then cost. Splitting 2a from 2b matters: with the small fair-share and cost
+terms in the same objective, HiGHS must prove a fractional tie-breaker to 0.1 % before it
+can stop, and the large instance never finishes (bench/forcegen.py).
 
-One HiGHS instance serves each model: between stages only costs and row bounds change
-(`changeColsCost`, `changeRowBounds`, `addRow`), and each stage starts from the previous
-stage's solution, so a time limit always leaves a feasible plan, reported with its gap.
+One HiGHS instance serves each model (the transport model of stage 1, the whole model of
+the later stages): between stages only costs, bounds and added rows (and the stability
+columns) change, and each stage starts from the previous stage's
+solution, so a time limit always leaves a feasible plan, reported with its gap.
 """
 
 from __future__ import annotations
@@ -38,16 +43,29 @@ _STATUS = {
 
 @dataclass
 class StageInfo:
+    """One stage: its objective and gap are those of the stage's own problem (`scope`)."""
+
     name: str
     status: str
     objective: float
     mip_gap: float
     seconds: float
+    scope: str = ""  # what the stage's problem holds fixed, when more than the stages before
+
+
+FAIR_SHARE_SCOPE = "participation y[n,m] fixed to the nations (or stability) stage's solution"
+"""The fair-share stage's restriction; its gap is measured within it, not over all plans
+with the same unmet demand and nation count."""
 
 
 @dataclass
 class SolveInfo:
-    """What the solver did: overall status, the final optimality gap and time per stage."""
+    """What the solver did: overall status, the worst stage's optimality gap and time per stage.
+
+    Each stage's gap is relative to its own problem: the earlier stages' optima kept and, for
+    `fair-share-cost`, participation fixed too (`StageInfo.scope`), so a gap of 0 there means
+    the best balance among the chosen participants, not among every plan of equal count.
+    """
 
     status: str
     mip_gap: float
@@ -126,8 +144,13 @@ def _run(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
 
 
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
-          mip_rel_gap: float = 1e-3, build_seconds: float = 0.0) -> tuple[np.ndarray, SolveInfo]:
-    """Solve a built model; returns the column values and what happened."""
+          mip_rel_gap: float = 1e-3, build_seconds: float = 0.0,
+          baseline: FloatArray | None = None) -> tuple[np.ndarray, SolveInfo]:
+    """Solve a built model; returns the column values and what happened.
+
+    `baseline[k]` is the units a previous plan put on x column k (same pledge, same
+    requirement); when given, the `stability` stage keeps as many of them as it can.
+    """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     m, c = fm.milp, fm.cols
@@ -169,12 +192,21 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     start = _start(fm, few if few is not None else x1)
     info, sol = _run(h, "nations", start, deadline, fm.weights["nations"])
     stages.append(info)
-    # stage 2b: keep the count (integral: +0.5 is exact), balance fair shares, then cost
-    w = fm.weights["nations"]
-    nz = np.nonzero(w)[0]
-    h.addRow(-np.inf, float(np.round(w @ sol)) + 0.5, len(nz), nz.astype(np.int32), w[nz])
-    info, final = _run(h, "fair-share-cost", sol, deadline, fm.weights["balance"])
+    # keep the leads and count (integral: +0.5 is exact)
+    _keep(h, fm.weights["nations"], sol)
+    if baseline is not None and baseline.any():
+        info, sol = _stability(h, baseline, sol, deadline)
+        stages.append(info)
+    # stage 2b: participation fixed, balance fair shares, then cost
+    y = np.arange(c.y0, c.y0 + c.n_y, dtype=np.int32)
+    y_val = np.round(sol[y])
+    h.changeColsBounds(len(y), y, y_val, y_val)
+    balance = np.zeros(len(sol))
+    balance[:c.total] = fm.weights["balance"]
+    info, final = _run(h, "fair-share-cost", sol, deadline, balance)
+    info.scope = FAIR_SHARE_SCOPE
     stages.append(info)
+    final = final[:c.total]
 
     status = "optimal" if all(s.status == "optimal" for s in stages) else (
         "time-limit" if any(s.status == "time-limit" for s in stages) else stages[-1].status)
@@ -182,6 +214,38 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages),
                             build_seconds=build_seconds, solve_seconds=time.perf_counter() - t0,
                             stages=stages, unmet_by_tier=unmet)
+
+
+def _keep(h: highspy._core._Highs, cost: FloatArray, sol: np.ndarray) -> None:
+    """Add the row cost·v ≤ cost·sol: later stages keep this stage's (integral) optimum."""
+    nz = np.nonzero(cost)[0]
+    h.addRow(-np.inf, float(np.round(cost @ sol[:len(cost)])) + 0.5, len(nz), nz.astype(np.int32),
+             cost[nz])
+
+
+def _stability(h: highspy._core._Highs, baseline: FloatArray, sol: np.ndarray,
+               deadline: float) -> tuple[StageInfo, np.ndarray]:
+    """The `stability` stage: minimise the baseline units that leave their position.
+
+    One continuous column l[k] ∈ [0, b[k]] per x column the baseline uses, with the row
+    x[k] + l[k] ≥ b[k]; at the optimum l = max(b − x, 0), integral because x and b are, so
+    Σ l counts the units that move. Afterwards Σ l ≤ its optimum is kept (`stability_fixed`).
+    """
+    ks = np.nonzero(baseline > 0)[0]
+    b = baseline[ks].astype(np.float64)
+    n = len(ks)
+    first = h.getNumCol()
+    h.addCols(n, np.zeros(n), np.zeros(n), b, 0, np.zeros(0, dtype=np.int32),
+              np.zeros(0, dtype=np.int32), np.zeros(0))
+    idx = np.column_stack([ks, first + np.arange(n)]).ravel().astype(np.int32)
+    h.addRows(n, b, np.full(n, np.inf), 2 * n, np.arange(0, 2 * n, 2, dtype=np.int32), idx,
+              np.ones(2 * n))
+    start = np.concatenate([sol, np.maximum(b - np.round(sol[ks]), 0.0)])
+    cost = np.zeros(first + n)
+    cost[first:] = 1.0
+    info, out = _run(h, "stability", start, deadline, cost)
+    _keep(h, cost, out)
+    return info, out
 
 
 def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs, n1: int,

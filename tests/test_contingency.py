@@ -88,7 +88,7 @@ def test_every_unit_is_accounted_for_in_every_packaged_event() -> None:
     for _, ev in c.events.iterrows():
         moves = c.moves[c.moves["event"] == ev["event"]]
         before = c.plans[ev["from_state"]].allocation.groupby("pledge")["units"].sum()
-        after = c.plans[ev["to_state"]].allocation.groupby("pledge")["units"].sum()
+        after = c.targets[ev["event"]].allocation.groupby("pledge")["units"].sum()
         out = moves[moves["action"].isin(["stay", "redeploy", "withdraw"])].groupby("pledge")["units"].sum()
         into = moves[moves["action"].isin(["stay", "redeploy", "deploy"])].groupby("pledge")["units"].sum()
         assert out.sort_index().to_dict() == before.sort_index().to_dict()

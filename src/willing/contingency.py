@@ -15,9 +15,13 @@ Matching is by counts within a pledge (units of one pledge are interchangeable):
 same requirement, then the same region and role, then any other position (a redeploy). Gaps
 that open, close, widen or narrow are compared requirement by requirement.
 
-Each state is planned on its own (the MILP has no memory of the previous state), so a pledge
-may move between equivalent positions with no operational reason; such moves carry the reason
-code `reallocated` so they can be told apart from moves that the event forces.
+The source state is planned on its own; the target state is planned with the source plan as
+`baseline`, so force generation keeps every unit on its requirement unless that would cost
+unmet demand or nations per component (its `stability` stage, docs/forcegen.md). A move into
+a requirement that starts in the target state is `new-requirement`; a move that remains with
+no event-specific cause — a backfill of a unit that left for a new requirement, or units
+consolidated into fewer nations — carries the reason code `reallocated`, and the plan has
+the fewest such moves that keep unmet demand and the nation count optimal.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ class ContingencyResult:
     """The contingency plan of one or more events, as tables with an `event` column."""
 
     scenario: Scenario
-    plans: dict[str, PlanResult]
+    plans: dict[str, PlanResult]  # per state: sources planned on their own, else the target's
+    targets: dict[str, PlanResult]  # per event: its target state planned from its source
     events: pd.DataFrame  # one row per event: units per action, gaps opened and closed
     moves: pd.DataFrame  # one row per (pledge, action, from, to) with units and the reason
     gaps: pd.DataFrame  # one row per requirement whose gap opens, closes, widens or narrows
@@ -74,7 +79,9 @@ def contingency(scenario: Scenario, event: str | None = None, *,
                 time_limit: float = 60.0) -> ContingencyResult:
     """The contingency plan of `event`, or of every event of the scenario when None.
 
-    Each state involved is planned once (pass `plans` to reuse plans already made).
+    Each source state is planned once (pass `plans` to reuse plans already made); each event's
+    target is planned with its source's plan as baseline, so the results are per event (a
+    state that two events reach may be planned twice, from different sources).
     """
     declared = {ev.id: ev for ev in scenario.spec.events}
     if not declared:
@@ -84,14 +91,17 @@ def contingency(scenario: Scenario, event: str | None = None, *,
         raise ValueError(f"unknown event '{event}'; valid: {', '.join(declared)}")
     chosen = [declared[event]] if event is not None else list(declared.values())
     made: dict[str, PlanResult] = dict(plans or {})
+    targets: dict[str, PlanResult] = {}
     for ev in chosen:
-        for st in (ev.from_, ev.to):
-            if st not in made:
-                made[st] = plan(scenario, st, time_limit=time_limit)
+        if ev.from_ not in made:
+            made[ev.from_] = plan(scenario, ev.from_, time_limit=time_limit)
+        targets[ev.id] = plan(scenario, ev.to, time_limit=time_limit, baseline=made[ev.from_])
+    for ev in chosen:
+        made.setdefault(ev.to, targets[ev.id])
     moves, gaps, summary = [], [], []
     for ev in chosen:
-        m = _moves(scenario, ev, made[ev.from_], made[ev.to])
-        g = _gaps(ev, made[ev.from_], made[ev.to])
+        m = _moves(scenario, ev, made[ev.from_], targets[ev.id])
+        g = _gaps(ev, made[ev.from_], targets[ev.id])
         moves += m
         gaps += g
         summary.append(_summary(ev, m, g))
@@ -99,7 +109,7 @@ def contingency(scenario: Scenario, event: str | None = None, *,
     for col in ("unmet_before", "unmet_after"):
         gap_df[col] = pd.array(gap_df[col].tolist(), dtype="Int64")
     return ContingencyResult(
-        scenario=scenario, plans=made, events=pd.DataFrame(summary),
+        scenario=scenario, plans=made, targets=targets, events=pd.DataFrame(summary),
         moves=pd.DataFrame(moves, columns=MOVE_COLUMNS), gaps=gap_df)
 
 
@@ -161,7 +171,10 @@ def _moves(scenario: Scenario, ev: Event, before: PlanResult, after: PlanResult)
             out.append(row("stay", s, d, n, "same-position",
                            f"same region and role, now for {d['requirement']}"))
         for s, d, n in _take(src, dst, lambda s, d: True):
-            code, why = _leave_reason(s["requirement"], target_reqs, ev.to)
+            if d["requirement"] not in source_reqs and s["requirement"] in target_reqs:
+                code, why = "new-requirement", f"to {d['requirement']}, which starts in {ev.to}"
+            else:
+                code, why = _leave_reason(s["requirement"], target_reqs, ev.to)
             out.append(row("redeploy", s, d, n, code, why))
         gone = _valid_reason(scenario, p, ev.to)
         for s in src:
@@ -176,7 +189,8 @@ def _moves(scenario: Scenario, ev: Event, before: PlanResult, after: PlanResult)
                 elif d["requirement"] not in source_reqs:
                     code, why = "new-requirement", f"{d['requirement']} starts in {ev.to}"
                 else:
-                    code, why = "reallocated", f"force generation assigns it in {ev.to}"
+                    code, why = "reallocated", (f"force generation needs it in {ev.to} to keep "
+                                                "unmet demand and nations per component optimal")
                 out.append(row("deploy", None, d, d["units"], code, why))
     return out
 
@@ -184,7 +198,8 @@ def _moves(scenario: Scenario, ev: Event, before: PlanResult, after: PlanResult)
 def _leave_reason(requirement: str, target_reqs: set[str], state: str) -> tuple[str, str]:
     if requirement not in target_reqs:
         return "requirement-ended", f"{requirement} does not apply in {state}"
-    return "reallocated", f"force generation fills {requirement} otherwise in {state}"
+    return "reallocated", (f"force generation fills {requirement} otherwise in {state} to keep "
+                           "unmet demand and nations per component optimal")
 
 
 def _gaps(ev: Event, before: PlanResult, after: PlanResult) -> list[dict[str, Any]]:

@@ -102,7 +102,7 @@ def render_contingency(console: Console, c: ContingencyResult) -> None:
             f"({ev['redeploy_personnel']:,}) · withdraw {ev['withdraw_units']} "
             f"({ev['withdraw_personnel']:,}) · gaps open {ev['gaps_opens']}, close "
             f"{ev['gaps_closes']}, widen {ev['gaps_widens']}, narrow {ev['gaps_narrows']} · "
-            f"{ev['reallocated_units']} units move only because each state is planned on its own",
+            f"{ev['reallocated_units']} units move to keep coverage and nation count optimal",
             highlight=False)
 
 

@@ -14,20 +14,11 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from timing import best
+
 CLI = [sys.executable, "-c", "from willing.cli import main; main()"]
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -40,8 +31,8 @@ def main() -> None:
     def cli(*argv: str) -> None:
         subprocess.run([*CLI, "--db", db, *argv], check=True, capture_output=True)
 
-    plan_cli = best(lambda: cli("--no-store", "plan", "--json"), args.repeat)
-    report_cli = best(lambda: cli("report", "-o", str(tmp / "report.html")), args.repeat)
+    plan_cli = best(lambda: cli("--no-store", "plan", "--json"), args.repeat)[0]
+    report_cli = best(lambda: cli("report", "-o", str(tmp / "report.html")), args.repeat)[0]
     size = (tmp / "report.html").stat().st_size
 
     import willing
@@ -50,19 +41,19 @@ def main() -> None:
 
     sc = willing.load_scenario()
     result = willing.plan(sc)
-    plan_s = best(lambda: willing.plan(sc), args.repeat)
+    plan_s = best(lambda: willing.plan(sc), args.repeat)[0]
     b = bundle.build(sc)
-    bundle_s = best(lambda: bundle.build(sc), args.repeat)
-    render_s = best(lambda: render(b), args.repeat)
+    bundle_s = best(lambda: bundle.build(sc), args.repeat)[0]
+    render_s = best(lambda: render(b), args.repeat)[0]
 
     payload = jsonable(result.to_dict())
     text = json.dumps(payload)
     with Store(db) as st:
         ids: list[int] = []
-        write_s = best(lambda: ids.append(st.add("plan", payload, scenario=sc)), args.repeat)
-        read_s = best(lambda: st.get(ids[-1]), args.repeat)
-        list_s = best(lambda: st.list(limit=100), args.repeat)
-    dumps_s = best(lambda: json.dumps(payload), args.repeat)
+        write_s = best(lambda: ids.append(st.add("plan", payload, scenario=sc)), args.repeat)[0]
+        read_s = best(lambda: st.get(ids[-1]), args.repeat)[0]
+        list_s = best(lambda: st.list(limit=100), args.repeat)[0]
+    dumps_s = best(lambda: json.dumps(payload), args.repeat)[0]
 
     rows = [
         ("willing report (end to end, packaged)", report_cli, "willing plan --json", plan_cli),

@@ -20,9 +20,7 @@ Prints, in one run (every timing the best of `--repeat`, kernel and LPs alike):
 from __future__ import annotations
 
 import argparse
-import time
 import tracemalloc
-from collections.abc import Callable
 
 import highspy
 import numpy as np
@@ -30,6 +28,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 import willing
+from timing import best
 from willing.robust.draws import Assumptions, sample
 from willing.robust.kernel import Transport
 from willing.robust.stress import stress_model, transport
@@ -96,22 +95,12 @@ class PerDrawLp:
         return np.cumsum(by_tier)
 
 
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    """Least wall time of `repeat` calls: the figure least disturbed by other load."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def kernel_vs_lp(name: str, sc: Scenario, draws: int, lp_draws: int, workers: bool,
                  repeat: int) -> None:
     state = sc.default_state
-    t_compile = best_of(repeat, lambda: stress_model(sc, state, Assumptions.of(sc), draws))
+    t_compile = best(lambda: stress_model(sc, state, Assumptions.of(sc), draws), repeat)[0]
     r = willing.stress(sc, draws=draws, seed=1)
-    t_kernel = best_of(repeat, lambda: willing.stress(sc, draws=draws, seed=1))
+    t_kernel = best(lambda: willing.stress(sc, draws=draws, seed=1), repeat)[0]
     print(f"\n== {name}: {len(sc.spec.nations)} nations, {len(sc.pledges)} pledges, "
           f"{r.summary['units_required']} units required in state {state}")
     print(f"kernel: {r.summary['pieces']} pieces, {r.summary['cuts']} enumerated cuts, "
@@ -122,7 +111,7 @@ def kernel_vs_lp(name: str, sc: Scenario, draws: int, lp_draws: int, workers: bo
           f"{draws / max(t_kernel - t_compile, 1e-9):,.0f} draws/s once compiled")
     if workers:
         r2 = willing.stress(sc, draws=draws, seed=1, workers=2)
-        t_pool = best_of(repeat, lambda: willing.stress(sc, draws=draws, seed=1, workers=2))
+        t_pool = best(lambda: willing.stress(sc, draws=draws, seed=1, workers=2), repeat)[0]
         same = r2.summary == r.summary
         print(f"willing.stress, {draws:,} draws on 2 processes: {t_pool:.2f} s "
               f"({draws / t_pool:,.0f} draws/s; same numbers as in-process: {same})")
@@ -137,7 +126,7 @@ def kernel_vs_lp(name: str, sc: Scenario, draws: int, lp_draws: int, workers: bo
     for name, solve in (("warm: one HiGHS instance, row bounds changed per draw", lp.solve),
                         ("cold: built and solved per draw, scipy linprog/HiGHS", lp.solve_cold)):
         got = np.array([solve(a) for a in alive]).T
-        t_lp = best_of(repeat, lambda s=solve: [s(a) for a in alive]) / lp_draws
+        t_lp = best(lambda s=solve: [s(a) for a in alive], repeat)[0] / lp_draws
         agree = bool(np.all(np.abs(got - want) <= 1e-6))
         print(f"per-draw LP ({name}; {len(lp.p):,} columns): {t_lp * 1e3:.2f} ms per draw on "
               f"{lp_draws} sampled draws ⇒ {t_lp * draws:,.0f} s for {draws:,} draws; agrees "

@@ -13,24 +13,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import time
-from collections.abc import Callable
-from typing import Any
 
 from rich.console import Console
 
 import willing
+from timing import best
 from willing.cli.structure import render_command
 from willing.synthetic import SIZES, synthetic_scenario
-
-
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main() -> None:

@@ -100,7 +100,7 @@ def contingency(scenario: Scenario, event: str | None = None, *,
         made.setdefault(ev.to, targets[ev.id])
     moves, gaps, summary = [], [], []
     for ev in chosen:
-        m = _moves(scenario, ev, made[ev.from_], targets[ev.id])
+        m = _knock_on(_moves(scenario, ev, made[ev.from_], targets[ev.id]))
         g = _gaps(ev, made[ev.from_], targets[ev.id])
         moves += m
         gaps += g
@@ -192,6 +192,43 @@ def _moves(scenario: Scenario, ev: Event, before: PlanResult, after: PlanResult)
                     code, why = "reallocated", (f"force generation needs it in {ev.to} to keep "
                                                 "unmet demand and nations per component optimal")
                 out.append(row("deploy", None, d, d["units"], code, why))
+    return out
+
+
+def _knock_on(moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Name the knock-on moves among those with no cause of their own (`reallocated`).
+
+    A unit arriving at a requirement that other units left for a cause of their own (a
+    condition, a new requirement, …) is a `backfill`; a unit leaving a requirement that
+    units arrive at for a cause of their own (their requirement ended, their condition holds
+    again) `gives-way` — the plan keeps unmet demand and nations per component optimal, so it
+    takes the arrivals rather than keep both. Counted by units: beyond the units that left
+    (arrived), a move stays `reallocated`.
+    """
+    left: dict[str, int] = {}
+    came: dict[str, int] = {}
+    for m in moves:
+        if m["reason_code"] != "reallocated" and m["action"] != "stay":
+            if m["from_requirement"] is not None:
+                left[m["from_requirement"]] = left.get(m["from_requirement"], 0) + m["units"]
+            if m["to_requirement"] is not None:
+                came[m["to_requirement"]] = came.get(m["to_requirement"], 0) + m["units"]
+    out = []
+    for m in moves:
+        rules = ((m["to_requirement"], left, "backfill", "fills {r} after units left it"),
+                 (m["from_requirement"], came, "gives-way",
+                  "gives way in {r} to units that arrive there for a cause of their own"))
+        for req, budget, code, text in rules if m["reason_code"] == "reallocated" else ():
+            n = min(m["units"], budget.get(req, 0)) if req is not None else 0
+            if n:
+                budget[req] -= n
+                ppu = m["personnel"] // m["units"]
+                if n < m["units"]:  # the rest has no cause of its own
+                    out.append({**m, "units": m["units"] - n, "personnel": (m["units"] - n) * ppu})
+                m = {**m, "units": n, "personnel": n * ppu, "reason_code": code,
+                     "reason": text.format(r=req)}
+                break
+        out.append(m)
     return out
 
 

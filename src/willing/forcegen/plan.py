@@ -65,7 +65,9 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     build_s = time.perf_counter() - t0
     kept = None if baseline is None else _baseline_units(scenario, reqs, fm, baseline)
     values, info = solve(fm, ra, time_limit=max(time_limit - build_s, 0.01),
-                         mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept)
+                         mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept,
+                         baseline_total=0.0 if baseline is None
+                         else float(baseline.allocation["units"].sum()))
     return _read_back(scenario, state, reqs, pa, ra, mk, valid, fm, values, info, t0)
 
 

@@ -145,11 +145,15 @@ def _run(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
 
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
           mip_rel_gap: float = 1e-3, build_seconds: float = 0.0,
-          baseline: FloatArray | None = None) -> tuple[np.ndarray, SolveInfo]:
+          baseline: FloatArray | None = None,
+          baseline_total: float = 0.0) -> tuple[np.ndarray, SolveInfo]:
     """Solve a built model; returns the column values and what happened.
 
     `baseline[k]` is the units a previous plan put on x column k (same pledge, same
-    requirement); when given, the `stability` stage keeps as many of them as it can.
+    requirement); when given, the `stability` stage keeps as many of them as it can. Its
+    reported objective is every baseline unit that leaves its position: those it could have
+    kept plus those whose position is gone (`baseline_total` − Σ baseline: the pledge or the
+    requirement no longer exists, or they are no longer compatible).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -194,8 +198,9 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     stages.append(info)
     # keep the leads and count (integral: +0.5 is exact)
     _keep(h, fm.weights["nations"], sol)
-    if baseline is not None and baseline.any():
+    if baseline is not None:
         info, sol = _stability(h, baseline, sol, deadline)
+        info.objective += baseline_total - float(baseline.sum())  # units with no place to stay
         stages.append(info)
     # stage 2b: participation fixed, balance fair shares, then cost
     y = np.arange(c.y0, c.y0 + c.n_y, dtype=np.int32)
@@ -234,6 +239,8 @@ def _stability(h: highspy._core._Highs, baseline: FloatArray, sol: np.ndarray,
     ks = np.nonzero(baseline > 0)[0]
     b = baseline[ks].astype(np.float64)
     n = len(ks)
+    if n == 0:  # nothing of the baseline can stay: the stage has nothing to decide
+        return StageInfo("stability", "optimal", 0.0, 0.0, 0.0), sol
     first = h.getNumCol()
     h.addCols(n, np.zeros(n), np.zeros(n), b, 0, np.zeros(0, dtype=np.int32),
               np.zeros(0, dtype=np.int32), np.zeros(0))

@@ -9,6 +9,8 @@ Variables, in column order:
     z[m]     component m has no lead (binary; the leaderless gap, never infeasible)
     e⁺[n], e⁻[n]   deviation of nation n's personnel from its fair share
     P[n,m]   personnel nation n puts into component m (continuous, defined by a row)
+    l[p,j]   baseline units of pledge p on requirement j that leave it (added by the
+             `stability` stage only when a baseline plan is given, see `solve.py`)
 
 Each constraint block is named and described in `CONSTRAINTS`, so the report can print the
 mathematics it solved. The objective is lexicographic and solved in stages (see `solve.py`).
@@ -38,8 +40,13 @@ CONSTRAINTS: dict[str, str] = {
     "key among the nations that can contribute in this state.",
     "unmet_fixed": "Σ_{j∈tier k} u[j] ≤ U*_k: later stages keep the optimal unmet demand of each "
     "priority tier.",
-    "nations_fixed": "(n_y+1)·Σ_m z[m] + Σ y[n,m] ≤ N*: the fair-share and cost stage keeps the "
-    "optimal leads and nation count.",
+    "nations_fixed": "(n_y+1)·Σ_m z[m] + Σ y[n,m] ≤ N*: the stability, fair-share and cost stages "
+    "keep the optimal leads and nation count.",
+    "stability": "x[p,j] + l[p,j] ≥ b[p,j], 0 ≤ l[p,j] ≤ b[p,j] (only with a baseline plan, b its "
+    "units of pledge p on requirement j): l counts the baseline units that leave their position.",
+    "stability_fixed": "Σ l[p,j] ≤ S*: the fair-share and cost stage keeps the fewest moves.",
+    "participation_fixed": "y[n,m] = y*[n,m]: the fair-share and cost stage balances volumes among "
+    "the participants the earlier stages chose (a modelling choice, docs/forcegen.md).",
 }
 
 

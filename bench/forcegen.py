@@ -11,6 +11,7 @@ end to end (willing's arrays and matrix, then PuLP objects, then CBC per stage).
 Last, `willing plan` is timed as a whole command (a subprocess, imports included).
 
     python bench/forcegen.py [--sizes small,medium,large] [--time-limit 30] [--pulp-limit 120]
+                              [--participants-only]
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=30.0, help="willing, per state (s)")
     ap.add_argument("--pulp-limit", type=float, default=120.0, help="PuLP+CBC, in all (s)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--participants-only", action="store_true",
+                    help="fair share among the nations stage's participants only (no fair-share-open)")
     args = ap.parse_args()
 
     print(f"{'size':<8}{'instance':>22}{'build s':>9}{'solve s':>9}{'worst gap':>11}"
@@ -150,7 +153,8 @@ def main() -> None:
         kw = SIZES[name]
         sc = synthetic_scenario(**kw, seed=args.seed)
         shape = f"{kw['nations']}×{kw['pledges']}×{kw['requirements']}×{kw['states']}"
-        results = {s: willing.plan(sc, s, time_limit=args.time_limit) for s in sc.states}
+        results = {s: willing.plan(sc, s, time_limit=args.time_limit,
+                                   open_fair_share=not args.participants_only) for s in sc.states}
         build_s = sum(r.solver.build_seconds for r in results.values())
         solve_s = sum(r.solver.solve_seconds for r in results.values())
         gap = max(r.solver.mip_gap for r in results.values())
@@ -163,6 +167,7 @@ def main() -> None:
               f"{own.solver.unmet_by_tier} / {pl.unmet_by_tier}")
         for s, r in results.items():
             stages = ", ".join(f"{st.name} {st.status} {st.seconds:.2f} s gap {st.mip_gap:.2%}"
+                               + (f" obj {st.objective:.4f}" if st.name.startswith("fair") else "")
                                for st in r.solver.stages)
             print(f"    {s:<14} {stages}")
     runs = [_command_seconds() for _ in range(3)]

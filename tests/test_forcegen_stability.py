@@ -51,7 +51,8 @@ def test_every_unit_stays_where_an_equally_good_plan_would_swap_it(first: str) -
     kept = willing.plan(open_, baseline=base)
     assert positions(kept) == positions(base)
     assert stage(kept, "stability") == 0
-    assert [s.name for s in kept.solver.stages][-3:] == ["nations", "stability", "fair-share-cost"]
+    assert [s.name for s in kept.solver.stages][-4:] == ["nations", "stability", "fair-share-cost",
+                                                         "fair-share-open"]
 
 
 def test_the_two_forced_baselines_differ_so_the_test_above_can_fail() -> None:
@@ -96,6 +97,10 @@ def test_stability_never_costs_unmet_demand_or_nations_and_is_minimal(
     assert stage(kept, "nations") == stage(free, "nations")
     # the stage's objective is what it claims, and no worse than the plan made without it
     assert stage(kept, "stability") == moved(base, kept) <= moved(base, free)
+    # fair share among the chosen participants first, then free: never worse, scope stated
+    fixed, free_fs = kept.solver.stages[-2:]
+    assert fixed.scope and not free_fs.scope
+    assert free_fs.objective <= fixed.objective + 1e-9
     # a plan taken as its own baseline is reproduced exactly
     assert positions(willing.plan(sc, source, time_limit=20, baseline=base)) == positions(base)
 

@@ -29,7 +29,7 @@ def fair_key_values(scenario: Scenario, key: FairShareKey | str) -> np.ndarray:
 
 def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
          mip_rel_gap: float = 1e-3, fair_share_key: str | None = None,
-         baseline: PlanResult | None = None) -> PlanResult:
+         baseline: PlanResult | None = None, open_fair_share: bool = True) -> PlanResult:
     """Allocate pledges to the requirements of `state` (the scenario's default state if None).
 
     Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
@@ -37,6 +37,9 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     the state the coalition comes from), the `stability` stage keeps as many of its units as
     possible on the same requirement (pledge and requirement matched by id), after unmet
     demand and nations and before fair share: plans differ only where the state gives a reason.
+    Fair share is balanced first among the participants chosen so far (fast, proven optimal
+    within them), then — unless `open_fair_share` is False — with participation free again in
+    the time left (docs/forcegen.md, "Fair share among the chosen participants").
     """
     t0 = time.perf_counter()
     state = state or scenario.default_state
@@ -67,7 +70,8 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     values, info = solve(fm, ra, time_limit=max(time_limit - build_s, 0.01),
                          mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept,
                          baseline_total=0.0 if baseline is None
-                         else float(baseline.allocation["units"].sum()))
+                         else float(baseline.allocation["units"].sum()),
+                         open_fair_share=open_fair_share)
     return _read_back(scenario, state, reqs, pa, ra, mk, valid, fm, values, info, t0)
 
 

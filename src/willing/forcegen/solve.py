@@ -9,7 +9,8 @@ of a contingency event), stage `stability` keeps that count and minimises the ba
 that leave their position (same pledge, same requirement), so units stay put unless the new
 state gives a reason. Stage 2b (`fair-share-cost`) keeps all of these, fixes which nations
 take part in which component (`y`) to the solution so far, and minimises the deviation from
-fair shares, then cost. Splitting 2a from 2b matters: with the small fair-share and cost
+fair shares, then cost; `fair-share-open` (optional) then frees `y` again and improves that
+optimum in the time left. Splitting 2a from 2b matters: with the small fair-share and cost
 terms in the same objective, HiGHS must prove a fractional tie-breaker to 0.1 % before it
 can stop, and the large instance never finishes (bench/forcegen.py).
 
@@ -146,11 +147,14 @@ def _run(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
           mip_rel_gap: float = 1e-3, build_seconds: float = 0.0,
           baseline: FloatArray | None = None,
-          baseline_total: float = 0.0) -> tuple[np.ndarray, SolveInfo]:
+          baseline_total: float = 0.0,
+          open_fair_share: bool = True) -> tuple[np.ndarray, SolveInfo]:
     """Solve a built model; returns the column values and what happened.
 
     `baseline[k]` is the units a previous plan put on x column k (same pledge, same
-    requirement); when given, the `stability` stage keeps as many of them as it can. Its
+    requirement); when given, the `stability` stage keeps as many of them as it can. With
+    `open_fair_share`, the time left after the fair-share stage (participation fixed) goes to
+    `fair-share-open`: the same objective with participation free, from that optimum. Its
     reported objective is every baseline unit that leaves its position: those it could have
     kept plus those whose position is gone (`baseline_total` − Σ baseline: the pledge or the
     requirement no longer exists, or they are no longer compatible).
@@ -211,6 +215,11 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     info, final = _run(h, "fair-share-cost", sol, deadline, balance)
     info.scope = FAIR_SHARE_SCOPE
     stages.append(info)
+    if open_fair_share and time.perf_counter() < deadline - 0.05:
+        # then with participation free again, from that optimum, in the time left
+        h.changeColsBounds(len(y), y, np.zeros(len(y)), np.ones(len(y)))
+        info, final = _run(h, "fair-share-open", final, deadline, balance)
+        stages.append(info)
     final = final[:c.total]
 
     status = "optimal" if all(s.status == "optimal" for s in stages) else (

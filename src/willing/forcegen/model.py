@@ -46,7 +46,7 @@ CONSTRAINTS: dict[str, str] = {
     "units of pledge p on requirement j): l counts the baseline units that leave their position.",
     "stability_fixed": "Σ l[p,j] ≤ S*: the fair-share and cost stage keeps the fewest moves.",
     "participation_fixed": "y[n,m] = y*[n,m]: the fair-share and cost stage balances volumes among "
-    "the participants the earlier stages chose (a modelling choice, docs/forcegen.md).",
+    "the participants the earlier stages chose; fair-share-open then frees y (docs/forcegen.md).",
 }
 
 

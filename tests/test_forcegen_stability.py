@@ -3,6 +3,8 @@ demand or the nation count gives a reason to move them — and it never costs ei
 
 from __future__ import annotations
 
+import highspy
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +14,7 @@ import willing
 from test_forcegen import land, nation, pledge, req, scenario
 from willing.contingency import _moves, contingency
 from willing.forcegen import PlanResult
+from willing.forcegen.solve import _feasible
 from willing.synthetic import synthetic_scenario
 
 
@@ -119,3 +122,16 @@ def test_packaged_events_have_no_unexplained_moves_and_the_same_coverage() -> No
     # planned from its source, every move of every event has a cause of its own
     assert (c.events["reallocated_units"] == 0).all()
     assert not (c.moves["reason_code"] == "reallocated").any()
+
+
+def test_the_warm_start_guard_checks_feasibility_itself() -> None:
+    # x0 + x1 ≤ 1 over integers in [0, 5]: the guard's own check, independent of HiGHS' report
+    h = highspy._core._Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(2, 1, 2, 1, 1, 0.0, np.ones(2), np.zeros(2), np.full(2, 5.0), np.array([-np.inf]),
+                np.ones(1), np.array([0, 1, 2], dtype=np.int32), np.zeros(2, dtype=np.int32),
+                np.ones(2), np.ones(2, dtype=np.int32))
+    assert _feasible(h, np.array([1.0, 0.0]))
+    assert not _feasible(h, np.array([1.0, 1.0]))  # row
+    assert not _feasible(h, np.array([0.5, 0.0]))  # integrality
+    assert not _feasible(h, np.array([-1.0, 0.0]))  # bound

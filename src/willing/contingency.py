@@ -18,10 +18,12 @@ that open, close, widen or narrow are compared requirement by requirement.
 The source state is planned on its own; the target state is planned with the source plan as
 `baseline`, so force generation keeps every unit on its requirement unless that would cost
 unmet demand or nations per component (its `stability` stage, docs/forcegen.md). A move into
-a requirement that starts in the target state is `new-requirement`; a move that remains with
-no event-specific cause — a backfill of a unit that left for a new requirement, or units
-consolidated into fewer nations — carries the reason code `reallocated`, and the plan has
-the fewest such moves that keep unmet demand and the nation count optimal.
+a requirement that starts in the target state is `new-requirement`. Knock-on moves are
+named too: a unit arriving where others left for a cause of their own is a `backfill`; one
+leaving where others arrive for a cause of their own `gives-way` (keeping both would cost
+nations per component). What remains has no cause the tables can show and carries the code
+`reallocated`; the plan has the fewest moves that keep unmet demand and the nation count
+optimal (none remain on the packaged scenario).
 """
 
 from __future__ import annotations

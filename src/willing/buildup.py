@@ -37,6 +37,7 @@ import pandas as pd
 
 from willing.contingency import contingency
 from willing.forcegen import PlanResult, plan
+from willing.records import records
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
 
@@ -201,15 +202,10 @@ class BuildupResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "summary": self.summary(), "self_deploy_days": self.self_deploy_days,
-            "requirements": _records(self.requirements), "components": _records(self.components),
-            "late": _records(self.late), "entry_points": _records(self.entry_points),
-            "daily": _records(self.daily), "units": _records(self.units),
+            "requirements": records(self.requirements), "components": records(self.components),
+            "late": records(self.late), "entry_points": records(self.entry_points),
+            "daily": records(self.daily), "units": records(self.units),
         }
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = df.astype(object).where(df.notna(), None)
-    return [{str(k): v for k, v in row.items()} for row in out.to_dict(orient="records")]
 
 
 def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from willing.forcegen import PlanResult, plan
+from willing.records import records
 from willing.scenario.model import Event
 from willing.scenario.scenario import PledgeRecord, Scenario
 
@@ -67,13 +68,8 @@ class ContingencyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario.name, "force_option": self.scenario.force_option,
-                "events": _records(self.events), "moves": _records(self.moves),
-                "gaps": _records(self.gaps)}
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = df.astype(object).where(df.notna(), None)
-    return [{str(k): v for k, v in row.items()} for row in out.to_dict(orient="records")]
+                "events": records(self.events), "moves": records(self.moves),
+                "gaps": records(self.gaps)}
 
 
 def contingency(scenario: Scenario, event: str | None = None, *,

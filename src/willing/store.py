@@ -41,6 +41,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from willing import records as frames
+
 DEFAULT_URL = "sqlite:///willing-runs.db"
 ENV_VAR = "WILLING_DB"
 ARRAY_MIN = 256
@@ -165,10 +167,9 @@ def jsonable(o: Any) -> Any:
     if isinstance(o, list | tuple):
         return [jsonable(v) for v in o]
     if isinstance(o, pd.DataFrame):
-        return jsonable(o.reset_index().to_dict(orient="records"))
-    if hasattr(o, "item") and not isinstance(o, str):
-        o = o.item()
-    if isinstance(o, float) and (o != o or o in (float("inf"), float("-inf"))):
+        return jsonable(frames.records(o))
+    o = frames.plain(o)
+    if isinstance(o, float) and o in (float("inf"), float("-inf")):
         return None
     if o is None or isinstance(o, str | int | float | bool):
         return o

@@ -31,6 +31,7 @@ import pandas as pd
 
 from willing.forcegen import PlanResult, plan
 from willing.forcegen.arrays import masks, pledge_arrays, requirement_arrays, valid_in_state
+from willing.records import records
 from willing.scenario.scenario import Scenario
 
 DEFAULT_BUDGET_THRESHOLD = 0.05
@@ -117,14 +118,9 @@ class SustainResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary(), "nations": _records(self.nations),
-                "requirements": _records(self.requirements), "cliffs": _records(self.cliffs),
-                "by_year": _records(self.by_year)}
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = df.astype(object).where(df.notna(), None)
-    return [{str(k): v for k, v in row.items()} for row in out.to_dict(orient="records")]
+        return {"summary": self.summary(), "nations": records(self.nations),
+                "requirements": records(self.requirements), "cliffs": records(self.cliffs),
+                "by_year": records(self.by_year)}
 
 
 def sustain(scenario: Scenario | PlanResult, state: str | None = None, *, years: int | None = None,

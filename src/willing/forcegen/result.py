@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from willing.forcegen.solve import SolveInfo
+from willing.records import records
 from willing.scenario.scenario import Scenario
 from willing.sizing import Requirement
 
@@ -77,10 +78,6 @@ class PlanResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as plain JSON-ready data."""
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): _plain(v) for k, v in row.items()}
-                    for row in df.reset_index().to_dict(orient="records")] if not df.empty else []
-
         return {
             "summary": self.summary(),
             "coalition": records(self.scenario.nations_frame[["name", "tier", "willingness"]]),
@@ -111,11 +108,3 @@ class PlanResult:
                 + "<h4>Coverage</h4>" + self.coverage.to_html(index=False)
                 + "<h4>Gaps</h4>" + self.gaps.to_html(index=False)
                 + "<h4>By nation</h4>" + self.by_nation.to_html())
-
-
-def _plain(v: Any) -> Any:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v != v:  # NaN
-        return None
-    return v

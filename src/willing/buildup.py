@@ -36,7 +36,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from willing.contingency import contingency
-from willing.forcegen import PlanResult, plan
+from willing.forcegen import PlanResult
+from willing.forcegen.plan import plan_for
 from willing.records import records
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
@@ -236,12 +237,8 @@ def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,
         for (pid, rid), g in kept.groupby(["pledge", "to_requirement"]):
             start[(str(pid), str(rid))] = (int(g.loc[g["action"] == "stay", "units"].sum()),
                                            int(g.loc[g["action"] == "redeploy", "units"].sum()))
-    elif isinstance(scenario, PlanResult):
-        if state is not None and state != scenario.state:
-            raise ValueError(f"the plan given is for state '{scenario.state}', not '{state}'")
-        result = scenario
     else:
-        result = plan(scenario, state, time_limit=time_limit)
+        result = plan_for(scenario, state, time_limit=time_limit)
     sc, st = result.scenario, result.state
     units = _units(result, transit, start)
     eps = list(sc.spec.entry_points)

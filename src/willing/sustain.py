@@ -29,8 +29,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from willing.forcegen import PlanResult, plan
+from willing.forcegen import PlanResult
 from willing.forcegen.arrays import masks, pledge_arrays, requirement_arrays, valid_in_state
+from willing.forcegen.plan import plan_for
 from willing.records import records
 from willing.scenario.scenario import Scenario
 
@@ -128,12 +129,7 @@ def sustain(scenario: Scenario | PlanResult, state: str | None = None, *, years:
             personnel_threshold: float = DEFAULT_PERSONNEL_THRESHOLD,
             dwell_tours: float = DEFAULT_DWELL_TOURS, time_limit: float = 60.0) -> SustainResult:
     """Sustainability of the plan of `state` (planned here unless a PlanResult is given)."""
-    if isinstance(scenario, PlanResult):
-        if state is not None and state != scenario.state:
-            raise ValueError(f"the plan given is for state '{scenario.state}', not '{state}'")
-        result = scenario
-    else:
-        result = plan(scenario, state, time_limit=time_limit)
+    result = plan_for(scenario, state, time_limit=time_limit)
     sc = result.scenario
     years = sc.spec.horizon_years if years is None else years
     if years < 1:

@@ -88,6 +88,16 @@ def _baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: Forc
     return units.reindex(pairs, fill_value=0).to_numpy(dtype=np.float64)
 
 
+def plan_for(scenario: Scenario | PlanResult, state: str | None = None, *,
+             time_limit: float = 60.0) -> PlanResult:
+    """The plan an analysis reads: the one given (checked to be of `state`), or planned here."""
+    if isinstance(scenario, PlanResult):
+        if state is not None and state != scenario.state:
+            raise ValueError(f"the plan given is for state '{scenario.state}', not '{state}'")
+        return scenario
+    return plan(scenario, state, time_limit=time_limit)
+
+
 def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
                pa: arrays.PledgeArrays, ra: arrays.RequirementArrays, mk: arrays.Masks,
                valid: np.ndarray, fm: ForceModel, values: np.ndarray, info: SolveInfo,

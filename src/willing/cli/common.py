@@ -29,6 +29,11 @@ ForceOption = Annotated[
     str | None,
     typer.Option("--force-option", "-f", help="Force option of the scenario (small, medium, large)."),
 ]
+StateOption = Annotated[
+    str | None,
+    typer.Option("--state", "-s", help="Contingency state (default: the scenario's default state)."),
+]
+TimeLimit = Annotated[float, typer.Option(help="Solver time limit per state, seconds.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -15,6 +15,8 @@ from willing.cli.common import (
     ForceOption,
     JsonFlag,
     ScenarioArg,
+    StateOption,
+    TimeLimit,
     clean_errors,
     finish,
     fmt_int,
@@ -29,10 +31,6 @@ from willing.sustain import (
     SustainResult,
     sustain,
 )
-
-StateOption = Annotated[str | None, typer.Option("--state", "-s", help="Contingency state "
-                                                 "(default: the scenario's default state).")]
-TimeLimit = Annotated[float, typer.Option(help="Solver time limit per state, seconds.")]
 
 MILESTONES = (0, 7, 14, 30, 45, 60, 90, 120, 180, 270, 364)
 

@@ -13,6 +13,8 @@ from willing.cli.common import (
     ForceOption,
     JsonFlag,
     ScenarioArg,
+    StateOption,
+    TimeLimit,
     clean_errors,
     finish,
     fmt_int,
@@ -28,10 +30,10 @@ TIER_ORDER = ["lead", "member", "backstop", "host"]
 @clean_errors
 def plan_cmd(
     scenario: ScenarioArg = None,
-    state: Annotated[str | None, typer.Option("--state", "-s", help="Contingency state.")] = None,
+    state: StateOption = None,
     all_states: Annotated[bool, typer.Option("--all-states", help="Plan every state.")] = False,
     force_option: ForceOption = None,
-    time_limit: Annotated[float, typer.Option(help="Solver time limit per state, seconds.")] = 60.0,
+    time_limit: TimeLimit = 60.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Allocate national pledges to the statement of requirements (MILP, HiGHS)."""

@@ -12,10 +12,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from willing.cli.app import app
-from willing.cli.common import ForceOption, JsonFlag, ScenarioArg, clean_errors, err, finish, fmt_pct, load
+from willing.cli.common import (
+    ForceOption,
+    JsonFlag,
+    ScenarioArg,
+    StateOption,
+    clean_errors,
+    err,
+    finish,
+    fmt_pct,
+    load,
+)
 from willing.robust import Assumptions, PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
 
-StateOpt = Annotated[str | None, typer.Option("--state", "-s", help="Contingency state.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed; the same seed gives the same numbers.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w",
                                                 help="Run chunks on N local processes.")]
@@ -46,7 +55,7 @@ def stress_cmd(
     scenario: ScenarioArg = None,
     draws: Annotated[int, typer.Option("--draws", "-n", help="Monte Carlo draws.")] = 1_000_000,
     seed: SeedOpt = 1,
-    state: StateOpt = None,
+    state: StateOption = None,
     force_option: ForceOption = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -122,7 +131,7 @@ def render_stress(console: Console, r: StressResult) -> None:
 @clean_errors
 def pivotal_cmd(
     scenario: ScenarioArg = None,
-    state: StateOpt = None,
+    state: StateOption = None,
     force_option: ForceOption = None,
     permutations: Annotated[int, typer.Option(help="Sampled orders for Shapley values.")] = 2000,
     samples: Annotated[int, typer.Option(help="Sampled coalitions for Banzhaf values.")] = 2000,
@@ -165,7 +174,7 @@ def sweep_cmd(
         "--grid", "-g", help="Grid axis name=lo:hi:n or name=a,b,c (repeatable).")] = None,
     draws: Annotated[int, typer.Option("--draws", "-n", help="Draws per grid point.")] = 100_000,
     seed: SeedOpt = 1,
-    state: StateOpt = None,
+    state: StateOption = None,
     force_option: ForceOption = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,

@@ -15,6 +15,7 @@ from willing.cli.common import (
     ForceOption,
     JsonFlag,
     ScenarioArg,
+    StateOption,
     clean_errors,
     finish,
     fmt_int,
@@ -182,7 +183,7 @@ def _cell(v: Any, figure: str | None, column: str) -> str:
 def report_cmd(
     scenario: ScenarioArg = None,
     run: Annotated[int | None, typer.Option("--run", "-r", help="Report a stored run.")] = None,
-    state: Annotated[str | None, typer.Option("--state", "-s", help="Contingency state.")] = None,
+    state: StateOption = None,
     force_option: ForceOption = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
         "report.html"),

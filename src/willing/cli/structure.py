@@ -17,6 +17,8 @@ from willing.cli.common import (
     ForceOption,
     JsonFlag,
     ScenarioArg,
+    StateOption,
+    TimeLimit,
     clean_errors,
     finish,
     fmt_int,
@@ -26,9 +28,6 @@ from willing.cli.common import (
 from willing.command import ROOT, CommandStructure, Thresholds, command_structure
 from willing.forcegen import plan
 from willing.scenario.model import FairShareKey
-
-StateOption = Annotated[str | None, typer.Option("--state", "-s", help="Contingency state.")]
-TimeLimit = Annotated[float, typer.Option(help="Solver time limit, seconds.")]
 
 VERDICT_STYLE = {"clear": "green", "fragmented": "yellow", "leaderless": "bold red"}
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}

@@ -213,13 +213,10 @@ def report_cmd(
         console.print(f"wrote {output} ({len(html) / 1e6:.1f} MB, {len(sections)} sections"
                       + (f"; {pdf_path}" if pdf_path else "") + f") in {seconds:.1f} s",
                       highlight=False)
-        if bundle["missing"]:
-            console.print(f"not shown (module not available): {', '.join(bundle['missing'])}",
-                          highlight=False)
 
     finish("report", None, {"run": run, "state": state},
            {"html": str(output), "pdf": str(pdf_path) if pdf_path else None, "bytes": len(html),
-            "sections": sections, "missing": bundle["missing"], "seconds": round(seconds, 3)},
+            "sections": sections, "seconds": round(seconds, 3)},
            as_json, render)
 
 

@@ -5,47 +5,28 @@ bundle rather than on live result objects, so a report can be rebuilt from a sto
 results are JSON) exactly as from a fresh computation, and a filter that removes a nation's rows
 from the bundle removes them from every chart and table built on it.
 
-Analyses that live in other modules (build-up, sustainability, command structure, burden
-sharing, robustness) are added when their module is importable; a section whose module is
-missing is left out and the bundle says so in `missing`.
+Every analysis reads the one plan the bundle holds (none plans the state again); robustness
+runs are too slow for every report and come from the store when it has a matching run.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from typing import Any
 
+from willing.buildup import buildup
+from willing.burden import burden_sharing
+from willing.command import command_structure
 from willing.forcegen import PlanResult, plan
 from willing.scenario import Scenario, load_scenario, parse_scenario
 from willing.store import Run, Store, jsonable
+from willing.sustain import sustain
 
-Analysis = Callable[[Scenario, PlanResult], dict[str, Any]]
-
-
-def _analysis(module: str, name: str, call: Callable[[Any, Scenario, PlanResult], Any]) -> Analysis | None:
-    """A section computed by another module's public function, or None if it is not there."""
-    try:
-        fn = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-    def run(sc: Scenario, result: PlanResult) -> dict[str, Any]:
-        out = call(fn, sc, result)
-        return jsonable(out.to_dict() if hasattr(out, "to_dict") else out)
-
-    return run
-
-
-def analyses() -> dict[str, Analysis | None]:
-    """The analyses the report can show, by the command name that stores them."""
-    return {
-        "buildup": _analysis("willing.buildup", "buildup", lambda f, sc, r: f(sc, r.state)),
-        "sustain": _analysis("willing.sustain", "sustain", lambda f, sc, r: f(r)),
-        "command": _analysis("willing.command", "command_structure", lambda f, sc, r: f(r)),
-        "burden": _analysis("willing.burden", "burden_sharing", lambda f, sc, r: f(r)),
-    }
+ANALYSES: dict[str, Callable[[PlanResult], Any]] = {
+    "buildup": buildup, "sustain": sustain, "command": command_structure, "burden": burden_sharing,
+}
+"""The analyses the report shows, by the command name that stores them; each reads the plan."""
 
 
 def scenario_info(sc: Scenario) -> dict[str, Any]:
@@ -102,15 +83,11 @@ def build(sc: Scenario, state: str | None = None, *, store: Store | None = None,
 
 def complete(sc: Scenario, result: PlanResult, given: dict[str, Any],
                    store: Store | None) -> dict[str, Any]:
-    bundle: dict[str, Any] = {"scenario": scenario_info(sc), "state": result.state, "missing": []}
+    bundle: dict[str, Any] = {"scenario": scenario_info(sc), "state": result.state}
     bundle.update(given)
-    for name, fn in analyses().items():
-        if name in bundle:
-            continue
-        if fn is None:
-            bundle["missing"].append(name)
-        else:
-            bundle[name] = fn(sc, result)
+    for name, fn in ANALYSES.items():
+        if name not in bundle:
+            bundle[name] = jsonable(fn(result).to_dict())
     for command in ROBUSTNESS:
         if command not in bundle and store is not None:
             run = _matching_run(store, command, sc, result.state)
@@ -187,5 +164,5 @@ def dumps(bundle: dict[str, Any]) -> str:
     return json.dumps(bundle, allow_nan=False)
 
 
-__all__ = ["analyses", "assumptions", "build", "complete", "dumps", "for_scenario", "from_run",
+__all__ = ["ANALYSES", "assumptions", "build", "complete", "dumps", "for_scenario", "from_run",
            "scenario_info"]

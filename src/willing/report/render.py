@@ -66,7 +66,7 @@ def render(bundle: dict[str, Any]) -> str:
     return _env().get_template("report.html.j2").render(
         version=__version__, scenario=bundle["scenario"], state=bundle.get("state"),
         summary=bundle.get("plan", {}).get("summary"), run=bundle.get("run"),
-        missing=bundle.get("missing", []), sections=ctx,
+        sections=ctx,
         created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), plotly_js=get_plotlyjs())
 

@@ -191,7 +191,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
                         "table": json.loads(s.table.to_json(orient="split", index=False))
                         if s.table is not None else None})
         return {"run": b.get("run"), "state": b.get("state"),
-                "summary": b.get("plan", {}).get("summary"), "missing": b.get("missing", []),
+                "summary": b.get("plan", {}).get("summary"),
                 "sections": out}
 
     @api.get("/api/runs/{run_id}/report", summary="The HTML report of a run (download)")

@@ -105,7 +105,6 @@ async function showRun(id) {
   $("run-summary").textContent = s
     ? `Coverage ${pct(s.coverage)} of units, essential ${pct(s.essential_coverage)} · ${s.personnel_deployed.toLocaleString()} personnel from ${s.nations_contributing} nations · ${s.gaps} gaps`
     : "";
-  $("run-missing").textContent = data.missing.length ? `Not available in this build: ${data.missing.join(", ")}` : "";
   $("dl-report").href = withToken(`/api/runs/${id}/report`);
   $("dl-json").href = withToken(`/api/runs/${id}/json`);
   for (const sec of data.sections) {

@@ -14,7 +14,7 @@ import willing
 from test_forcegen import land, nation, pledge, req, scenario
 from willing.contingency import _moves, contingency
 from willing.forcegen import PlanResult
-from willing.forcegen.solve import _feasible
+from willing.forcegen.highs import feasible
 from willing.synthetic import synthetic_scenario
 
 
@@ -131,7 +131,7 @@ def test_the_warm_start_guard_checks_feasibility_itself() -> None:
     h.passModel(2, 1, 2, 1, 1, 0.0, np.ones(2), np.zeros(2), np.full(2, 5.0), np.array([-np.inf]),
                 np.ones(1), np.array([0, 1, 2], dtype=np.int32), np.zeros(2, dtype=np.int32),
                 np.ones(2), np.ones(2, dtype=np.int32))
-    assert _feasible(h, np.array([1.0, 0.0]))
-    assert not _feasible(h, np.array([1.0, 1.0]))  # row
-    assert not _feasible(h, np.array([0.5, 0.0]))  # integrality
-    assert not _feasible(h, np.array([-1.0, 0.0]))  # bound
+    assert feasible(h, np.array([1.0, 0.0]))
+    assert not feasible(h, np.array([1.0, 1.0]))  # row
+    assert not feasible(h, np.array([0.5, 0.0]))  # integrality
+    assert not feasible(h, np.array([-1.0, 0.0]))  # bound

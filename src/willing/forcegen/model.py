@@ -30,7 +30,10 @@ CONSTRAINTS: dict[str, str] = {
     "(one deployed needs `rotation` in the pool), 1 for a surge one.",
     "demand": "Σ_p x[p,j] + u[j] = d[j]: every unit required is filled or named as a gap.",
     "participation": "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)] and Σ_{j∈m} "
-    "a[p,j]·x[p,j] ≤ count[p]·y[n(p),m]: a nation contributing to a component takes part in it.",
+    "a[p,j]·x[p,j] ≤ count[p]·y[n(p),m] (and Σ_{j∈m enduring} x[p,j] ≤ ⌊count[p]/rotation[p]⌋·y[n(p),m]): "
+    "a nation contributing to a component takes part in it.",
+    "rotation_floor": "Σ_{j enduring} x[p,j] ≤ ⌊count[p]/rotation[p]⌋ for rotation > 1: whole units "
+    "only (the capacity row divided by the rotation, rounded down).",
     "one_lead": "Σ_n L[n,m] + z[m] = 1: exactly one lead per component, or a named leaderless gap.",
     "lead_takes_part": "L[n,m] ≤ y[n,m] and Σ_{p∈n, j∈m} x[p,j] ≥ L[n,m]: the lead contributes.",
     "lead_share": "P[n,m] − s[m]·Σ_n' P[n',m] ≥ −M[m]·(1 − L[n,m]): the lead brings at "
@@ -232,6 +235,27 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
              np.concatenate([xs, cols.y0 + pm_nm]),
              np.concatenate([use, -pa.count[pm_unique // n_comp].astype(float)]),
              np.full(n_pm, -inf), np.zeros(n_pm))
+
+    # rotation floor: a pledge with `count` c and rotation a > 1 deploys at most ⌊c/a⌋ units on
+    # enduring requirements, in all and within a component it takes part in. The capacity row
+    # alone lets the relaxation deploy c/a (5 units at 1:2 give 2.5): the Chvátal–Gomory
+    # rounding of that row, divided by a, closes the difference. On the large synthetic
+    # instance this alone takes the LAND component's nation count from a 30 s to a 7 s proof.
+    floor = np.floor(pa.count / pa.rotation + 1e-9)
+    end = ra.enduring[pair_j] & (pa.rotation[pair_p] > 1) & (
+        floor[pair_p] < pa.count[pair_p] / pa.rotation[pair_p] - 1e-9)
+    if end.any():
+        k = xs[end]
+        fp, fp_row = np.unique(pair_p[k], return_inverse=True)
+        rows.add("rotation_floor", fp_row, k, np.ones(len(k)), np.full(len(fp), -inf), floor[fp])
+        fpm, fpm_row = np.unique(pm_key[k], return_inverse=True)
+        fpm_nm = np.zeros(len(fpm), dtype=np.int64)
+        fpm_nm[fpm_row] = nm_of_pair[k]
+        n_f = len(fpm)
+        rows.add("participation", np.concatenate([fpm_row, np.arange(n_f)]),
+                 np.concatenate([k, cols.y0 + fpm_nm]),
+                 np.concatenate([np.ones(len(k)), -floor[fpm // n_comp]]),
+                 np.full(n_f, -inf), np.zeros(n_f))
 
     # one lead per component with demand
     if cols.n_z:

@@ -30,29 +30,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
-from willing.forcegen.model import ForceModel, Milp
+from willing.forcegen.decompose import complete_fair_share, nations_by_component
+from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
+from willing.forcegen.model import ForceModel
 from willing.scenario.model import PRIORITY_ORDER
-
-_STATUS = {
-    highspy.HighsModelStatus.kOptimal: "optimal",
-    highspy.HighsModelStatus.kTimeLimit: "time-limit",
-    highspy.HighsModelStatus.kInfeasible: "infeasible",
-    highspy.HighsModelStatus.kSolutionLimit: "solution-limit",
-    highspy.HighsModelStatus.kInterrupt: "interrupted",
-}
-
-
-@dataclass
-class StageInfo:
-    """One stage: its objective and gap are those of the stage's own problem (`scope`)."""
-
-    name: str
-    status: str
-    objective: float
-    mip_gap: float
-    seconds: float
-    scope: str = ""  # what the stage's problem holds fixed, when more than the stages before
-
 
 FAIR_SHARE_SCOPE = "participation y[n,m] fixed to the nations (or stability) stage's solution"
 """The fair-share stage's restriction; its gap is measured within it, not over all plans
@@ -78,96 +59,6 @@ class SolveInfo:
     @property
     def optimal(self) -> bool:
         return self.status == "optimal"
-
-
-def _highs(time_limit: float, mip_rel_gap: float) -> highspy._core._Highs:
-    # The low-level class: `highspy.Highs()` prints a banner on stdout, which would corrupt
-    # `--json` output before any option can silence it.
-    h = highspy._core._Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    h.setOptionValue("threads", 2)
-    return h
-
-
-def _pass(h: highspy._core._Highs, cost: FloatArray, m: Milp, a: sp.csc_matrix,
-          row_lo: FloatArray, row_hi: FloatArray, ncols: int) -> None:
-    a = a.tocsc()
-    a.sort_indices()
-    status = h.passModel(
-        ncols, a.shape[0], a.nnz, 1, 1, 0.0,
-        np.ascontiguousarray(cost, dtype=np.float64),
-        np.ascontiguousarray(m.col_lo[:ncols]), np.ascontiguousarray(m.col_hi[:ncols]),
-        np.ascontiguousarray(row_lo, dtype=np.float64), np.ascontiguousarray(row_hi, dtype=np.float64),
-        a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
-        np.ascontiguousarray(m.integer[:ncols], dtype=np.int32),
-    )
-    if status == highspy.HighsStatus.kError:  # pragma: no cover - a bug in the build, not input
-        raise RuntimeError("HiGHS refused the force-generation model")
-
-
-def _run(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
-         cost: FloatArray, warm: bool = True) -> tuple[StageInfo, np.ndarray]:
-    """One stage: new costs, the time left and (if `warm`) a warm start. Returns the best
-    solution known: the start when the solver found nothing in time."""
-    t = time.perf_counter()
-    h.setOptionValue("time_limit", max(deadline - t, 0.01))
-    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32),
-                     np.ascontiguousarray(cost, dtype=np.float64))
-    h.clearSolver()
-    if warm:
-        hs = highspy.HighsSolution()
-        hs.col_value = start.tolist()
-        hs.value_valid = True
-        h.setSolution(hs)
-    h.run()
-    status = _STATUS.get(h.getModelStatus(), str(h.getModelStatus()))
-    info = h.getInfo()
-    has = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    sol = np.asarray(h.getSolution().col_value) if has else start
-    objective = float(info.objective_function_value) if has else float(cost @ start)
-    if warm and has and abs(objective - float(cost @ sol)) > 1e-6 * (1.0 + abs(objective)):
-        # HiGHS 1.16, after a row-bound change and a warm start on a re-used MIP, has reported
-        # an objective (and bound) that its own solution does not have; caught by
-        # tests/test_forcegen_exact.py. Never trust such a result: solve the stage cold.
-        cold_info, cold = _run(h, name, start, deadline, cost, warm=False)
-        mine = float(cost @ sol)
-        if cold_info.status != "optimal" and mine < cold_info.objective - 1e-9 and _feasible(h, sol):
-            # the cold solve ran out of time behind it: keep the warm solution, checked here
-            # against every row and bound; its gap is against 0 (the warm bound is not trusted)
-            return StageInfo(name, "time-limit", mine, 1.0 if mine > 0 else 0.0,
-                             time.perf_counter() - t), sol
-        return cold_info, cold
-    gap = max(float(info.mip_gap), 0.0) if has else float("inf")
-    if not np.isfinite(gap):  # no bound of the solver's own: measure the kept solution
-        bound = float(info.mip_dual_bound)
-        if np.all(cost >= 0):  # every column is ≥ 0 in this model, so 0 bounds such a stage
-            bound = max(bound, 0.0) if np.isfinite(bound) else 0.0
-        if np.isfinite(bound):
-            gap = max((objective - bound) / max(abs(objective), 1e-9), 0.0)
-    if status == "optimal" and not np.isfinite(gap):
-        gap = 0.0  # a stage without integer columns is an LP: optimal means no gap
-    return StageInfo(name, status, objective, gap, time.perf_counter() - t), sol
-
-
-def _feasible(h: highspy._core._Highs, v: np.ndarray, tol: float = 1e-6) -> bool:
-    """Whether `v` satisfies the model now loaded in `h` — rows, bounds, integrality — computed
-    here from the model's own matrix, not from what the solver reports."""
-    lp = h.getLp()
-    am = lp.a_matrix_
-    a = sp.csc_matrix((np.asarray(am.value_), np.asarray(am.index_), np.asarray(am.start_)),
-                      shape=(lp.num_row_, lp.num_col_))
-    act = a @ v
-    lo, hi = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    clo, chi = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    integer = np.asarray([int(i) for i in lp.integrality_], dtype=int) == 1
-    if not integer.size:
-        integer = np.zeros(len(v), dtype=bool)
-    slack = tol * (1.0 + np.abs(act))
-    return bool(np.all(act >= lo - slack) and np.all(act <= hi + slack)
-                and np.all(v >= clo - tol) and np.all(v <= chi + tol)
-                and np.all(np.abs(v[integer] - np.round(v[integer])) <= tol))
 
 
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
@@ -201,30 +92,34 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     # stage 1: transport rows (capacity, demand) and x, u columns only
     n1 = c.n_x + c.n_u
     keep = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
-                           if name in ("pledge_capacity", "demand")])
+                           if name in ("pledge_capacity", "rotation_floor", "demand")])
     a1 = sp.vstack([m.a.tocsr()[keep][:, :n1], tier_rows[:, :n1]])
     tier_hi = np.full(len(tiers), np.inf)
-    h = _highs(time_limit, mip_rel_gap)
-    _pass(h, np.zeros(n1), m, a1, np.concatenate([m.row_lo[keep], np.full(len(tiers), -np.inf)]),
-          np.concatenate([m.row_hi[keep], tier_hi]), n1)
+    h = new_highs(time_limit, mip_rel_gap)
+    pass_model(h, np.zeros(n1), a1, np.concatenate([m.row_lo[keep], np.full(len(tiers), -np.inf)]),
+               np.concatenate([m.row_hi[keep], tier_hi]), m.col_lo[:n1], m.col_hi[:n1],
+               m.integer[:n1])
     x1 = np.zeros(n1)
     x1[c.u0:c.u0 + c.n_u] = ra.demand  # all unmet: always feasible
     for i, tier in enumerate(tiers):
         cost = np.zeros(n1)
         cost[c.u0 + tier] = 1.0
-        info, x1 = _run(h, names[i], x1, deadline, cost, warm=False)
+        info, x1 = run_stage(h, names[i], x1, deadline, cost, warm=False)
         stages.append(info)
         tier_hi[i] = np.round(x1[c.u0 + tier].sum()) + 0.5  # integral data: unmet is integral
         h.changeRowBounds(len(keep) + i, -np.inf, float(tier_hi[i]))
 
     # stage 2a: the whole model, leads and nations per component
     few = _few_nations(fm, ra, h, n1, tiers, tier_hi, x1, deadline)
-    h = _highs(time_limit, mip_rel_gap)
-    _pass(h, np.zeros(c.total), m, sp.vstack([m.a, tier_rows]),
-          np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
-          np.concatenate([m.row_hi, tier_hi]), c.total)
+    h = new_highs(time_limit, mip_rel_gap)
+    pass_model(h, np.zeros(c.total), sp.vstack([m.a, tier_rows]),
+               np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
+               np.concatenate([m.row_hi, tier_hi]), m.col_lo, m.col_hi, m.integer)
     start = _start(fm, few if few is not None else x1)
-    info, sol = _run(h, "nations", start, deadline, fm.weights["nations"])
+    by_part = nations_by_component(fm, ra, h, tier_rows, tier_hi - 0.5, start, deadline,
+                                   mip_rel_gap)
+    info, sol = by_part or run_stage(h, "nations", start, deadline, fm.weights["nations"],
+                                     integral=True)
     stages.append(info)
     # keep the leads and count (integral: +0.5 is exact)
     _keep(h, fm.weights["nations"], sol)
@@ -238,13 +133,13 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     h.changeColsBounds(len(y), y, y_val, y_val)
     balance = np.zeros(len(sol))
     balance[:c.total] = fm.weights["balance"]
-    info, final = _run(h, "fair-share-cost", sol, deadline, balance)
+    info, final = run_stage(h, "fair-share-cost", sol, deadline, balance)
     info.scope = FAIR_SHARE_SCOPE
     stages.append(info)
     if open_fair_share and time.perf_counter() < deadline - 0.05:
         # then with participation free again, from that optimum, in the time left
         h.changeColsBounds(len(y), y, np.zeros(len(y)), np.ones(len(y)))
-        info, final = _run(h, "fair-share-open", final, deadline, balance)
+        info, final = run_stage(h, "fair-share-open", final, deadline, balance)
         stages.append(info)
     final = final[:c.total]
 
@@ -285,7 +180,7 @@ def _stability(h: highspy._core._Highs, baseline: FloatArray, sol: np.ndarray,
     start = np.concatenate([sol, np.maximum(b - np.round(sol[ks]), 0.0)])
     cost = np.zeros(first + n)
     cost[first:] = 1.0
-    info, out = _run(h, "stability", start, deadline, cost)
+    info, out = run_stage(h, "stability", start, deadline, cost)
     _keep(h, cost, out)
     return info, out
 
@@ -339,7 +234,7 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
     while time.perf_counter() < deadline:
         hi = np.where(allowed[fm.nm_of_pair], fm.milp.col_hi[:c.n_x], 0.0)
         h.changeColsBounds(c.n_x, idx, np.zeros(c.n_x), hi)
-        info, sol = _run(h, "few-nations", x1, deadline, cost, warm=False)
+        info, sol = run_stage(h, "few-nations", x1, deadline, cost, warm=False)
         if info.status != "optimal":
             break
         if all(sol[c.u0 + t].sum() <= target[k] + 0.5 for k, t in enumerate(tiers)):
@@ -382,12 +277,5 @@ def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:
         nm = fm.lead_nm[best]
         if pers[nm] > 0 and pers[nm] >= fm.lead_share_min[comp] * comp_total[comp]:
             v[c.l0 + best], v[c.z0 + z] = 1.0, 0.0
-    v[c.p0:c.p0 + c.n_y] = pers
-    if c.n_e:
-        by_nation = np.bincount(fm.nm_nation, weights=pers,
-                                minlength=int(fm.fair_nations.max()) + 1)
-        mine_f = by_nation[fm.fair_nations]
-        dev = mine_f - fm.fair_share * mine_f.sum()
-        v[c.e0:c.e0 + c.n_e] = np.maximum(dev, 0)
-        v[c.e0 + c.n_e:c.e0 + 2 * c.n_e] = np.maximum(-dev, 0)
+    complete_fair_share(fm, v)
     return v

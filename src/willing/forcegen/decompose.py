@@ -138,9 +138,10 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
         v[s.cols] = sol
     complete_fair_share(fm, v)
     if not feasible(h, v):
-        v = _fit_together(fm, h, v, deadline)
-        if v is None:
+        fitted = _fit_together(fm, h, v, deadline)
+        if fitted is None:
             return None
+        v = fitted
     objective = float(cost @ v)
     bound = float(sum(info.bound for info, _ in results))
     worst = [info.status for info, _ in results if info.status != "optimal"]

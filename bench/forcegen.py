@@ -11,7 +11,7 @@ end to end (willing's arrays and matrix, then PuLP objects, then CBC per stage).
 Last, `willing plan` is timed as a whole command (a subprocess, imports included).
 
     python bench/forcegen.py [--sizes small,medium,large] [--time-limit 30] [--pulp-limit 120]
-                              [--participants-only]
+                              [--open-fair-share]
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ import pulp
 import scipy.sparse as sp
 
 import willing
-from willing import sizing
 from willing.forcegen import arrays
-from willing.forcegen.model import ForceModel, build
-from willing.forcegen.plan import CONTRIBUTING_TIERS, fair_key_values
+from willing.forcegen.model import ForceModel
+from willing.forcegen.plan import build_model
 from willing.scenario import Scenario
 from willing.synthetic import SIZES, synthetic_scenario
 
@@ -43,21 +42,8 @@ class PulpRun:
 
 def _model(sc: Scenario, state: str) -> tuple[ForceModel, arrays.RequirementArrays]:
     """The same model `plan()` builds (the bench reuses willing's arrays, then leaves it)."""
-    reqs = sizing.for_state(sizing.derive(sc), state)
-    pa, ra = arrays.pledge_arrays(sc), arrays.requirement_arrays(sc, reqs)
-    mk, valid = arrays.masks(sc, pa, ra), arrays.valid_in_state(sc, state)
-    tiers = np.array([str(n.tier) for n in sc.spec.nations.values()])
-    contributing = np.isin(tiers, list(CONTRIBUTING_TIERS))
-    lead_ok = np.array([n.hq_capable and n.will_lead for n in sc.spec.nations.values()]) & contributing
-    share_min = np.zeros(len(ra.components))
-    for line in sc.spec.mission_lines.values():
-        m = ra.components.index(line.component)
-        share_min[m] = max(share_min[m], line.lead_share_min)
-    can_serve = (mk.all & valid[:, None]).any(axis=1)
-    fair_ok = contributing & (np.bincount(pa.nation[can_serve], minlength=len(tiers)) > 0)
-    fm = build(pa, ra, mk.all, valid, lead_ok, share_min,
-               fair_key_values(sc, sc.spec.fair_share_key), fair_ok)
-    return fm, ra
+    built = build_model(sc, state)
+    return built.fm, built.ra
 
 
 def _rows(prob: pulp.LpProblem, v: list[pulp.LpVariable], a: sp.csr_matrix, lo: np.ndarray,
@@ -105,7 +91,7 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     v1 = variables(n1, "t")
     p1 = pulp.LpProblem("transport", pulp.LpMinimize)
     keep = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
-                           if name in ("pledge_capacity", "demand")])
+                           if name in ("pledge_capacity", "rotation_floor", "demand")])
     _rows(p1, v1, a[keep][:, :n1].tocsr(), m.row_lo[keep], m.row_hi[keep], "r")
     timed_out, best = False, []
     for i, tier in enumerate(tiers):
@@ -143,8 +129,8 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=30.0, help="willing, per state (s)")
     ap.add_argument("--pulp-limit", type=float, default=120.0, help="PuLP+CBC, in all (s)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--participants-only", action="store_true",
-                    help="fair share among the nations stage's participants only (no fair-share-open)")
+    ap.add_argument("--open-fair-share", action="store_true",
+                    help="then fair share with participation free, in the time left (fair-share-open)")
     args = ap.parse_args()
 
     print(f"{'size':<8}{'instance':>22}{'build s':>9}{'solve s':>9}{'worst gap':>11}"
@@ -154,16 +140,21 @@ def main() -> None:
         sc = synthetic_scenario(**kw, seed=args.seed)
         shape = f"{kw['nations']}×{kw['pledges']}×{kw['requirements']}×{kw['states']}"
         results = {s: willing.plan(sc, s, time_limit=args.time_limit,
-                                   open_fair_share=not args.participants_only) for s in sc.states}
+                                   open_fair_share=args.open_fair_share) for s in sc.states}
         build_s = sum(r.solver.build_seconds for r in results.values())
         solve_s = sum(r.solver.solve_seconds for r in results.values())
         gap = max(r.solver.mip_gap for r in results.values())
         own = results[sc.default_state]
         pl = pulp_plan(sc, sc.default_state, args.pulp_limit)
-        shown = f"> {args.pulp_limit:.0f}" if pl.timed_out else f"{pl.seconds:.2f}"
-        ratio = pl.seconds / own.seconds
+        # CBC out of time: its time is at least the limit; stopped early without a proof (a
+        # stage it could not solve): no ratio
+        out_of_time = pl.timed_out and pl.seconds >= args.pulp_limit - 1.0
+        shown = (f"> {args.pulp_limit:.0f}" if out_of_time else
+                 f"{pl.seconds:.2f}" + (" unproven" if pl.timed_out else ""))
+        ratio = ("–" if pl.timed_out and not out_of_time else
+                 ("≥ " if out_of_time else "") + f"{max(pl.seconds, 0.0) / own.seconds:.1f}×")
         print(f"{name:<8}{shape:>22}{build_s:>9.2f}{solve_s:>9.2f}{gap:>11.3%}{own.seconds:>11.2f}"
-              f"{shown:>12}{('≥ ' if pl.timed_out else '') + f'{ratio:.1f}×':>8}  "
+              f"{shown:>12}{ratio:>8}  "
               f"{own.solver.unmet_by_tier} / {pl.unmet_by_tier}")
         for s, r in results.items():
             stages = ", ".join(f"{st.name} {st.status} {st.seconds:.2f} s gap {st.mip_gap:.2%}"

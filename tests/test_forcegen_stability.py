@@ -51,7 +51,7 @@ def test_every_unit_stays_where_an_equally_good_plan_would_swap_it(first: str) -
         pledge(2, rotation=1, regions=["north", "south"]))})
     base = willing.plan(forced)
     assert base.gaps.empty and len(base.allocation) == 2
-    kept = willing.plan(open_, baseline=base)
+    kept = willing.plan(open_, baseline=base, open_fair_share=True)
     assert positions(kept) == positions(base)
     assert stage(kept, "stability") == 0
     assert [s.name for s in kept.solver.stages][-4:] == ["nations", "stability", "fair-share-cost",
@@ -95,7 +95,7 @@ def test_stability_never_costs_unmet_demand_or_nations_and_is_minimal(
     source, target = sc.states
     base = willing.plan(sc, source, time_limit=20)
     free = willing.plan(sc, target, time_limit=20)
-    kept = willing.plan(sc, target, time_limit=20, baseline=base)
+    kept = willing.plan(sc, target, time_limit=20, baseline=base, open_fair_share=True)
     assert kept.solver.unmet_by_tier == free.solver.unmet_by_tier
     assert stage(kept, "nations") == stage(free, "nations")
     # the stage's objective is what it claims, and no worse than the plan made without it

@@ -34,12 +34,17 @@ def plan_cmd(
     all_states: Annotated[bool, typer.Option("--all-states", help="Plan every state.")] = False,
     force_option: ForceOption = None,
     time_limit: TimeLimit = 60.0,
+    open_fair_share: Annotated[bool, typer.Option(
+        "--open-fair-share",
+        help="After fair share among the participants, search with participation free in the "
+             "time left (fairer plans; no proof on large scenarios).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Allocate national pledges to the statement of requirements (MILP, HiGHS)."""
     sc = load(scenario, force_option)
     states = sc.states if all_states else [state or sc.default_state]
-    results = [plan(sc, s, time_limit=time_limit) for s in states]
+    results = [plan(sc, s, time_limit=time_limit, open_fair_share=open_fair_share)
+               for s in states]
     payload = {"plans": [r.to_dict() for r in results]} if all_states else results[0].to_dict()
 
     def render(console: Console) -> None:
@@ -48,7 +53,8 @@ def plan_cmd(
             render_plan(console, r)
 
     finish("plan", sc, {"states": states, "force_option": sc.force_option,
-                        "time_limit": time_limit}, payload, as_json, render)
+                        "time_limit": time_limit, "open_fair_share": open_fair_share},
+           payload, as_json, render)
 
 
 def render_coalition(console: Console, r: PlanResult) -> None:

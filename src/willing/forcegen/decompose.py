@@ -113,19 +113,20 @@ def _tier_caps(fm: ForceModel, parts: list[Slice], tier_rows: sp.csr_matrix, unm
 
 def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
                          tier_rows: sp.csr_matrix, unmet: FloatArray, start: np.ndarray,
-                         deadline: float, mip_rel_gap: float) -> tuple[StageInfo, np.ndarray] | None:
+                         deadline: float, mip_rel_gap: float) -> tuple[StageInfo, np.ndarray | None]:
     """The nations stage by component, two slices at a time (one per core).
 
     `h` holds the whole model with every tier's optimum `unmet` kept; `start` is feasible
-    there. Returns the stage and the whole solution when the slices' solutions fit together
-    (their sum of bounds is then the stage's bound), else None: the caller solves jointly.
+    there. Returns the stage, whose bound is the sum of the slices' bounds, and the whole
+    solution when the slices' solutions fit together, else None: the caller then solves the
+    whole model, and the slices' bound still holds.
     """
     t = time.perf_counter()
     parts = sorted(slices(fm, ra), key=lambda s: -len(s.cols))
+    cost = fm.weights["nations"]
     caps = _tier_caps(fm, parts, tier_rows, unmet, start, deadline)
     if caps is None:
-        return None
-    cost = fm.weights["nations"]
+        return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0), None
 
     def one(i: int) -> tuple[StageInfo, np.ndarray]:
         return _solve_slice(fm, parts[i], tier_rows, caps[i], cost, start, deadline,
@@ -133,17 +134,17 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(one, range(len(parts))))
+    bound = float(sum(info.bound for info, _ in results))
     v = start.copy()
     for s, (_, sol) in zip(parts, results, strict=True):
         v[s.cols] = sol
     complete_fair_share(fm, v)
-    if not feasible(h, v):
-        fitted = _fit_together(fm, h, v, deadline)
-        if fitted is None:
-            return None
-        v = fitted
+    fitted = v if feasible(h, v) else _fit_together(fm, h, v, deadline)
+    if fitted is None:
+        return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0,
+                         bound=bound), None
+    v = fitted
     objective = float(cost @ v)
-    bound = float(sum(info.bound for info, _ in results))
     worst = [info.status for info, _ in results if info.status != "optimal"]
     gap = relative_gap(objective, bound)
     status = "optimal" if not worst or gap <= mip_rel_gap else worst[0]

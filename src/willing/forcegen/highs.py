@@ -4,7 +4,7 @@ solution against the model itself (which a warm start on HiGHS 1.16 made necessa
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -32,6 +32,14 @@ class StageInfo:
     seconds: float
     scope: str = ""  # what the stage's problem holds fixed, when more than the stages before
     bound: float = float("nan")  # the best lower bound proven (rounded up when integral)
+
+    def with_bound(self, bound: float, mip_rel_gap: float) -> StageInfo:
+        """This stage given a lower bound proven elsewhere (the larger of the two holds)."""
+        if not np.isfinite(bound) or (np.isfinite(self.bound) and bound <= self.bound):
+            return self
+        gap = relative_gap(self.objective, bound)
+        status = "optimal" if gap <= mip_rel_gap else self.status
+        return replace(self, bound=bound, mip_gap=gap, status=status)
 
 
 def new_highs(time_limit: float, mip_rel_gap: float) -> highspy._core._Highs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,31 +28,25 @@ def fair_key_values(scenario: Scenario, key: FairShareKey | str) -> np.ndarray:
                      for n in scenario.spec.nations])
 
 
-def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
-         mip_rel_gap: float = 1e-3, fair_share_key: str | None = None,
-         baseline: PlanResult | None = None, open_fair_share: bool = True) -> PlanResult:
-    """Allocate pledges to the requirements of `state` (the scenario's default state if None).
+@dataclass
+class Built:
+    """One state's model and the arrays it was built from (what `plan()` reads back with)."""
 
-    Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
-    found, with its optimality gap in `result.solver`. With `baseline` (typically the plan of
-    the state the coalition comes from), the `stability` stage keeps as many of its units as
-    possible on the same requirement (pledge and requirement matched by id), after unmet
-    demand and nations and before fair share: plans differ only where the state gives a reason.
-    Fair share is balanced first among the participants chosen so far (fast, proven optimal
-    within them), then — unless `open_fair_share` is False — with participation free again in
-    the time left (docs/forcegen.md, "Fair share among the chosen participants").
-    """
-    t0 = time.perf_counter()
-    state = state or scenario.default_state
-    if state not in scenario.spec.states:
-        raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
+    reqs: list[sizing.Requirement]
+    pa: arrays.PledgeArrays
+    ra: arrays.RequirementArrays
+    masks: arrays.Masks
+    valid: np.ndarray
+    fm: ForceModel
+
+
+def build_model(scenario: Scenario, state: str, fair_share_key: str | None = None) -> Built:
+    """Size the requirements of `state` and build its force-generation MILP."""
     reqs = sizing.for_state(sizing.derive(scenario), state)
     pa = arrays.pledge_arrays(scenario)
     ra = arrays.requirement_arrays(scenario, reqs)
     mk = arrays.masks(scenario, pa, ra)
     valid = arrays.valid_in_state(scenario, state)
-    compat = mk.all
-
     spec = scenario.spec
     tiers = np.array([str(n.tier) for n in spec.nations.values()])
     lead_ok = np.array([n.hq_capable and n.will_lead for n in spec.nations.values()]) & np.isin(
@@ -60,18 +55,45 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     for line in spec.mission_lines.values():
         m = ra.components.index(line.component)
         share_min[m] = max(share_min[m], line.lead_share_min)
-    can_serve = (compat & valid[:, None]).any(axis=1)
+    can_serve = (mk.all & valid[:, None]).any(axis=1)
     fair_ok = np.isin(tiers, list(CONTRIBUTING_TIERS)) & (
         np.bincount(pa.nation[can_serve], minlength=len(tiers)) > 0)
     key = fair_share_key or spec.fair_share_key
-    fm = build(pa, ra, compat, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok)
+    fm = build(pa, ra, mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok)
+    return Built(reqs, pa, ra, mk, valid, fm)
+
+
+def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
+         mip_rel_gap: float = 1e-3, fair_share_key: str | None = None,
+         baseline: PlanResult | None = None, open_fair_share: bool = False,
+         by_component: bool = True) -> PlanResult:
+    """Allocate pledges to the requirements of `state` (the scenario's default state if None).
+
+    Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
+    found, with its optimality gap in `result.solver`. With `baseline` (typically the plan of
+    the state the coalition comes from), the `stability` stage keeps as many of its units as
+    possible on the same requirement (pledge and requirement matched by id), after unmet
+    demand and nations and before fair share: plans differ only where the state gives a reason.
+    Fair share is balanced among the participants chosen so far (fast, proven optimal within
+    them); with `open_fair_share`, the time left then goes to balancing with participation
+    free again: fairer plans, but no proof on large scenarios, and all the time limit spent
+    (docs/forcegen.md, "Fair share among the chosen participants"). The
+    nations stage is solved component by component (`by_component=False`: the whole model at
+    once, slower on large scenarios; docs/forcegen.md, "Nations by component").
+    """
+    t0 = time.perf_counter()
+    state = state or scenario.default_state
+    if state not in scenario.spec.states:
+        raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
+    built = build_model(scenario, state, fair_share_key)
+    reqs, pa, ra, mk, valid, fm = built.reqs, built.pa, built.ra, built.masks, built.valid, built.fm
     build_s = time.perf_counter() - t0
     kept = None if baseline is None else _baseline_units(scenario, reqs, fm, baseline)
     values, info = solve(fm, ra, time_limit=max(time_limit - build_s, 0.01),
                          mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept,
                          baseline_total=0.0 if baseline is None
                          else float(baseline.allocation["units"].sum()),
-                         open_fair_share=open_fair_share)
+                         open_fair_share=open_fair_share, by_component=by_component)
     return _read_back(scenario, state, reqs, pa, ra, mk, valid, fm, values, info, t0)
 
 

@@ -65,7 +65,8 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
           mip_rel_gap: float = 1e-3, build_seconds: float = 0.0,
           baseline: FloatArray | None = None,
           baseline_total: float = 0.0,
-          open_fair_share: bool = True) -> tuple[np.ndarray, SolveInfo]:
+          open_fair_share: bool = False,
+          by_component: bool = True) -> tuple[np.ndarray, SolveInfo]:
     """Solve a built model; returns the column values and what happened.
 
     `baseline[k]` is the units a previous plan put on x column k (same pledge, same
@@ -74,7 +75,9 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     `fair-share-open`: the same objective with participation free, from that optimum. Its
     reported objective is every baseline unit that leaves its position: those it could have
     kept plus those whose position is gone (`baseline_total` − Σ baseline: the pledge or the
-    requirement no longer exists, or they are no longer compatible).
+    requirement no longer exists, or they are no longer compatible). `by_component` solves the
+    nations stage one component at a time (`decompose.py`); False solves the whole model at
+    once, as a check and for comparison.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -116,10 +119,15 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
                np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
                np.concatenate([m.row_hi, tier_hi]), m.col_lo, m.col_hi, m.integer)
     start = _start(fm, few if few is not None else x1)
-    by_part = nations_by_component(fm, ra, h, tier_rows, tier_hi - 0.5, start, deadline,
-                                   mip_rel_gap)
-    info, sol = by_part or run_stage(h, "nations", start, deadline, fm.weights["nations"],
-                                     integral=True)
+    part, by_part = (nations_by_component(fm, ra, h, tier_rows, tier_hi - 0.5, start, deadline,
+                                          mip_rel_gap) if by_component
+                     else (StageInfo("nations", "", 0.0, 0.0, 0.0), None))
+    if by_part is None:  # the slices do not fit together: the whole model, their bound kept
+        info, sol = run_stage(h, "nations", start, deadline, fm.weights["nations"],
+                              integral=True)
+        info = info.with_bound(part.bound, mip_rel_gap)
+    else:
+        info, sol = part, by_part
     stages.append(info)
     # keep the leads and count (integral: +0.5 is exact)
     _keep(h, fm.weights["nations"], sol)

@@ -75,10 +75,9 @@ def slices(fm: ForceModel, ra: RequirementArrays) -> list[Slice]:
     return out
 
 
-def _solve_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: FloatArray,
-                 cost: FloatArray, start: np.ndarray, deadline: float, mip_rel_gap: float,
-                 integral: bool) -> tuple[StageInfo, np.ndarray]:
-    """Minimise `cost` over one slice, its unmet per tier ≤ `tier_hi`."""
+def _load_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: FloatArray,
+                deadline: float, mip_rel_gap: float) -> highspy._core._Highs:
+    """A HiGHS instance holding one slice, its unmet per tier ≤ `tier_hi`."""
     m = fm.milp
     a = sp.vstack([m.a.tocsr()[s.rows][:, s.cols], tier_rows[:, s.cols]])
     h = new_highs(deadline - time.perf_counter(), mip_rel_gap)
@@ -86,8 +85,108 @@ def _solve_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: Fl
                np.concatenate([m.row_lo[s.rows], np.full(len(tier_hi), -np.inf)]),
                np.concatenate([m.row_hi[s.rows], tier_hi]),
                m.col_lo[s.cols], m.col_hi[s.cols], m.integer[s.cols])
+    return h
+
+
+def _solve_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: FloatArray,
+                 cost: FloatArray, start: np.ndarray, deadline: float, mip_rel_gap: float,
+                 integral: bool) -> tuple[StageInfo, np.ndarray]:
+    """Minimise `cost` over one slice, its unmet per tier ≤ `tier_hi`."""
+    h = _load_slice(fm, s, tier_rows, tier_hi, deadline, mip_rel_gap)
     return run_stage(h, f"nations:{s.comp}", start[s.cols], deadline, cost[s.cols],
                      integral=integral)
+
+
+def _nations_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: FloatArray,
+                   start: np.ndarray, deadline: float,
+                   mip_rel_gap: float) -> tuple[StageInfo, np.ndarray]:
+    """The fewest nations in one slice: a rounding of its relaxation first, then HiGHS."""
+    h = _load_slice(fm, s, tier_rows, tier_hi, deadline, mip_rel_gap)
+    cost = fm.weights["nations"][s.cols]
+    mine = start[s.cols]
+    fewer = _round_relaxation(fm, s, h, cost, deadline)
+    if fewer is not None and cost @ fewer < cost @ mine:
+        mine = fewer
+    return run_stage(h, f"nations:{s.comp}", mine, deadline, cost, integral=True)
+
+
+def _round_relaxation(fm: ForceModel, s: Slice, h: highspy._core._Highs, cost: FloatArray,
+                      deadline: float) -> np.ndarray | None:
+    """A few-nations plan of one slice, from its LP relaxation.
+
+    Nations enter in order of their participation in the relaxation, as many as its
+    objective says at least, then one by one until the slice is feasible with them alone
+    (led, when it can be); then each leaves again, least-used first, if the rest still
+    suffice. A feasibility test is the slice with participation fixed, which HiGHS settles
+    at its root. HiGHS' own heuristics, from the start the whole model offers, found the
+    LAND optimum of the large synthetic instance only after 20–40 s; this finds it in about
+    a second (None when time runs out first).
+    """
+    c = fm.cols
+    iy = np.nonzero((s.cols >= c.y0) & (s.cols < c.y0 + c.n_y))[0].astype(np.int32)
+    iz = np.nonzero((s.cols >= c.z0) & (s.cols < c.z0 + c.n_z))[0].astype(np.int32)
+    il = np.nonzero((s.cols >= c.l0) & (s.cols < c.l0 + c.n_l))[0].astype(np.int32)
+    lo, hi = fm.milp.col_lo[s.cols], fm.milp.col_hi[s.cols]
+    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    h.setOptionValue("solve_relaxation", True)
+    h.run()
+    h.setOptionValue("solve_relaxation", False)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    y_lp = np.asarray(h.getSolution().col_value)[iy]
+    order = np.argsort(-y_lp, kind="stable")
+    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), np.zeros(len(cost)))
+
+    def fits(allowed: np.ndarray, led: bool, whole: bool = False) -> np.ndarray | None:
+        # the relaxation (with the rotation floor) for the search, whole units to conclude
+        if time.perf_counter() >= deadline:
+            return None
+        y = allowed.astype(float)
+        h.changeColsBounds(len(iy), iy, y, y)
+        z = np.full(len(iz), 0.0 if led else 1.0)
+        h.changeColsBounds(len(iz), iz, z, z)
+        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+        h.setOptionValue("solve_relaxation", not whole)
+        h.run()  # the relaxation re-solves from the last basis: only bounds changed
+        h.setOptionValue("solve_relaxation", False)
+        if h.getInfo().primal_solution_status != 2:
+            return None
+        return np.asarray(h.getSolution().col_value)
+
+    def grow(allowed: np.ndarray, led: bool, whole: bool) -> np.ndarray | None:
+        found = fits(allowed, led, whole)
+        for n in order[~allowed[order]]:
+            if found is not None:
+                break
+            allowed[n] = True
+            found = fits(allowed, led, whole)
+        return found
+
+    try:
+        led = fits(np.ones(len(iy), dtype=bool), True) is not None
+        allowed = np.zeros(len(iy), dtype=bool)
+        allowed[order[:max(int(np.ceil(y_lp.sum() - 1e-6)), 1)]] = True
+        last = grow(allowed, led, whole=False)
+        if last is None:
+            return None
+        for n in order[::-1]:
+            if allowed[n]:
+                allowed[n] = False
+                fewer = fits(allowed, led)
+                allowed[n] = fewer is None
+                last = last if fewer is None else fewer
+        if led and len(il):
+            # whole units with the lead the relaxation chose: one binary choice less to search
+            one = (np.arange(len(il)) == np.argmax(last[il])).astype(float)
+            h.changeColsBounds(len(il), il, one, one)
+            found = fits(allowed, led, whole=True)
+            h.changeColsBounds(len(il), il, lo[il], hi[il])
+            if found is not None:
+                return found
+        return grow(allowed, led, whole=True)
+    finally:
+        h.changeColsBounds(len(iy), iy, lo[iy], hi[iy])
+        h.changeColsBounds(len(iz), iz, lo[iz], hi[iz])
 
 
 def _tier_caps(fm: ForceModel, parts: list[Slice], tier_rows: sp.csr_matrix, unmet: FloatArray,
@@ -118,8 +217,9 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
 
     `h` holds the whole model with every tier's optimum `unmet` kept; `start` is feasible
     there. Returns the stage, whose bound is the sum of the slices' bounds, and the whole
-    solution when the slices' solutions fit together, else None: the caller then solves the
-    whole model, and the slices' bound still holds.
+    solution when the slices' solutions fit together (after splitting shared pledges and
+    tiers, perhaps with a gap), else None. Unless the stage is optimal, the caller solves the
+    whole model from there; the slices' bound still holds.
     """
     t = time.perf_counter()
     parts = sorted(slices(fm, ra), key=lambda s: -len(s.cols))
@@ -128,28 +228,86 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
     if caps is None:
         return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0), None
 
-    def one(i: int) -> tuple[StageInfo, np.ndarray]:
-        return _solve_slice(fm, parts[i], tier_rows, caps[i], cost, start, deadline,
-                            mip_rel_gap, integral=True)
+    def solve_all(todo: list[int], rows: sp.csr_matrix,
+                  hi: np.ndarray) -> list[tuple[StageInfo, np.ndarray]]:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(lambda i: _nations_slice(fm, parts[i], rows, hi[i], start,
+                                                          deadline, mip_rel_gap), todo))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(one, range(len(parts))))
-    bound = float(sum(info.bound for info, _ in results))
-    v = start.copy()
-    for s, (_, sol) in zip(parts, results, strict=True):
-        v[s.cols] = sol
-    complete_fair_share(fm, v)
+    results = solve_all(list(range(len(parts))), tier_rows, caps)
+    bound = float(sum(info.bound for info, _ in results))  # the slices are a relaxation
+    v = _together(fm, parts, start, [sol for _, sol in results])
     fitted = v if feasible(h, v) else _fit_together(fm, h, v, deadline)
+    if fitted is None:
+        # the slices together over-use a shared pledge or leave more unmet than a tier's
+        # optimum: each gets its share of the pledge, and the unmet units the start leaves it
+        # in that tier, and is solved again (no longer a relaxation; the bound above holds)
+        rows, hi, todo = _split_shared(fm, parts, v)
+        over = np.nonzero(tier_rows @ v > unmet + 0.5)[0]
+        own = np.array([tier_rows[over][:, s.cols] @ start[s.cols] for s in parts])
+        todo = sorted(set(todo) | set(np.nonzero((own < caps[:, over]).any(axis=1))[0].tolist()))
+        caps[:, over] = own
+        again = solve_all(todo, sp.vstack([tier_rows, rows]).tocsr(),
+                          np.hstack([caps, np.broadcast_to(hi, (len(parts), len(hi)))]))
+        for i, r in zip(todo, again, strict=True):
+            results[i] = r
+        if todo:
+            v = _together(fm, parts, start, [sol for _, sol in results])
+            fitted = v if feasible(h, v) else _fit_together(fm, h, v, deadline)
     if fitted is None:
         return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0,
                          bound=bound), None
-    v = fitted
-    objective = float(cost @ v)
-    worst = [info.status for info, _ in results if info.status != "optimal"]
+    objective = float(cost @ fitted)
     gap = relative_gap(objective, bound)
-    status = "optimal" if not worst or gap <= mip_rel_gap else worst[0]
+    worst = [info.status for info, _ in results if info.status != "optimal"]
+    status = "optimal" if gap <= mip_rel_gap else (worst or ["feasible"])[0]
     return StageInfo("nations", status, objective, gap, time.perf_counter() - t,
-                     scope=f"by component ({len(parts)} slices)", bound=bound), v
+                     scope=f"by component ({len(parts)} slices)", bound=bound), fitted
+
+
+def _together(fm: ForceModel, parts: list[Slice], start: np.ndarray,
+              sols: list[np.ndarray]) -> np.ndarray:
+    """The slices' solutions as one vector of the whole model."""
+    v = start.copy()
+    for s, sol in zip(parts, sols, strict=True):
+        v[s.cols] = sol
+    complete_fair_share(fm, v)
+    return v
+
+
+def _split_shared(fm: ForceModel, parts: list[Slice],
+                  v: np.ndarray) -> tuple[sp.csr_matrix, FloatArray, list[int]]:
+    """Rows giving each component its share of every pledge the slices over-use together
+    (its count or rotation floor, in proportion to what each used, rounded down), and the
+    slices they touch."""
+    m = fm.milp
+    shared = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
+                             if name in SHARED_BLOCKS])
+    cap, cap_hi = m.a.tocsr()[shared], m.row_hi[shared]
+    over = np.nonzero(cap @ v > cap_hi + 1e-6)[0]
+    part_of = np.full(fm.cols.total, -1, dtype=np.int64)
+    for i, s in enumerate(parts):
+        part_of[s.cols] = i
+    r_idx: list[np.ndarray] = []
+    c_idx: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    shares: list[float] = []
+    todo: set[int] = set()
+    for r in over:
+        cols, coef = cap[r].indices, cap[r].data
+        used = coef * v[cols]
+        for i in np.unique(part_of[cols]):
+            mine = part_of[cols] == i
+            shares.append(float(np.floor(cap_hi[r] * used[mine].sum() / used.sum() + 1e-9)))
+            r_idx.append(np.full(int(mine.sum()), len(shares) - 1))
+            c_idx.append(cols[mine])
+            vals.append(coef[mine])
+            todo.add(int(i))
+    if not shares:
+        return sp.csr_matrix((0, fm.cols.total)), np.zeros(0), []
+    rows = sp.csr_matrix((np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
+                         shape=(len(shares), fm.cols.total))
+    return rows, np.array(shares), sorted(todo)
 
 
 def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:

@@ -113,20 +113,22 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         h.changeRowBounds(len(keep) + i, -np.inf, float(tier_hi[i]))
 
     # stage 2a: the whole model, leads and nations per component
-    h1 = h  # the transport model, kept for the few-nations start of a whole-model solve
+    h1 = h  # the transport model, for the few-nations start
     h = new_highs(time_limit, mip_rel_gap)
     pass_model(h, np.zeros(c.total), sp.vstack([m.a, tier_rows]),
                np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
                np.concatenate([m.row_hi, tier_hi]), m.col_lo, m.col_hi, m.integer)
-    part, by_part = (nations_by_component(fm, ra, h, tier_rows, tier_hi - 0.5, _start(fm, x1),
-                                          deadline, mip_rel_gap) if by_component
+    # a start with few nations and every component led, when the time runs out before better
+    few = _few_nations(fm, ra, h1, n1, tiers, tier_hi, x1, deadline)
+    start = _start(fm, few if few is not None else x1)
+    part, by_part = (nations_by_component(fm, ra, h, tier_rows, tier_hi - 0.5, start, deadline,
+                                          mip_rel_gap) if by_component
                      else (StageInfo("nations", "", 0.0, 0.0, 0.0), None))
     if by_part is not None and part.status == "optimal":
         info, sol = part, by_part
     else:  # the whole model, from the slices' plan when they made one, their bound kept
-        if by_part is None:
-            few = _few_nations(fm, ra, h1, n1, tiers, tier_hi, x1, deadline)
-            by_part = _start(fm, few if few is not None else x1)
+        if by_part is None or fm.weights["nations"] @ by_part > fm.weights["nations"] @ start:
+            by_part = start
         info, sol = run_stage(h, "nations", by_part, deadline, fm.weights["nations"],
                               integral=True)
         info = info.with_bound(part.bound, mip_rel_gap)

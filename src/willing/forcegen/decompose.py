@@ -117,10 +117,11 @@ def _round_relaxation(fm: ForceModel, s: Slice, h: highspy._core._Highs, cost: F
     Nations enter in order of their participation in the relaxation, as many as its
     objective says at least, then one by one until the slice is feasible with them alone
     (led, when it can be); then each leaves again, least-used first, if the rest still
-    suffice. A feasibility test is the slice with participation fixed, which HiGHS settles
-    at its root. HiGHS' own heuristics, from the start the whole model offers, found the
-    LAND optimum of the large synthetic instance only after 20–40 s; this finds it in about
-    a second (None when time runs out first).
+    suffice. A test is the slice's relaxation with participation fixed (milliseconds; the
+    rotation floor keeps it close to whole units); the final set is tested with whole units,
+    the relaxation's lead fixed first. HiGHS' own heuristics, from the start the whole model
+    offers, found the LAND optimum of the large synthetic instance only after 20–40 s; this
+    finds it in about 2 s (None when time runs out first).
     """
     c = fm.cols
     iy = np.nonzero((s.cols >= c.y0) & (s.cols < c.y0 + c.n_y))[0].astype(np.int32)
@@ -147,7 +148,7 @@ def _round_relaxation(fm: ForceModel, s: Slice, h: highspy._core._Highs, cost: F
         h.changeColsBounds(len(iz), iz, z, z)
         h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
         h.setOptionValue("solve_relaxation", not whole)
-        h.run()  # the relaxation re-solves from the last basis: only bounds changed
+        h.run()
         h.setOptionValue("solve_relaxation", False)
         if h.getInfo().primal_solution_status != 2:
             return None

@@ -26,8 +26,6 @@ import pulp
 import scipy.sparse as sp
 
 import willing
-from willing.forcegen import arrays
-from willing.forcegen.model import ForceModel
 from willing.forcegen.plan import build_model
 from willing.scenario import Scenario
 from willing.synthetic import SIZES, synthetic_scenario
@@ -38,12 +36,6 @@ class PulpRun:
     seconds: float
     timed_out: bool
     unmet_by_tier: list[float]
-
-
-def _model(sc: Scenario, state: str) -> tuple[ForceModel, arrays.RequirementArrays]:
-    """The same model `plan()` builds (the bench reuses willing's arrays, then leaves it)."""
-    built = build_model(sc, state)
-    return built.fm, built.ra
 
 
 def _rows(prob: pulp.LpProblem, v: list[pulp.LpVariable], a: sp.csr_matrix, lo: np.ndarray,
@@ -75,7 +67,8 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     """The lexicographic stages of `willing.forcegen.solve`, built and solved through PuLP+CBC."""
     t0 = time.perf_counter()
     deadline = t0 + limit
-    fm, ra = _model(sc, state)
+    built = build_model(sc, state)  # the same model `plan()` builds
+    fm, ra = built.fm, built.ra
     m, c = fm.milp, fm.cols
     a = m.a.tocsr()
     tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]

@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
+from willing.forcegen.balance import fair_share_cost
 from willing.forcegen.decompose import complete_fair_share, nations_by_component
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
 from willing.forcegen.model import ForceModel
@@ -118,16 +119,17 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     pass_model(h, np.zeros(c.total), sp.vstack([m.a, tier_rows]),
                np.concatenate([m.row_lo, np.full(len(tiers), -np.inf)]),
                np.concatenate([m.row_hi, tier_hi]), m.col_lo, m.col_hi, m.integer)
-    # a start with few nations and every component led, when the time runs out before better
-    few = _few_nations(fm, ra, h1, n1, tiers, tier_hi, x1, deadline)
-    start = _start(fm, few if few is not None else x1)
+    start = _start(fm, x1)
     part, by_part = (nations_by_component(fm, ra, h, tier_rows, tier_hi - 0.5, start, deadline,
                                           mip_rel_gap) if by_component
                      else (StageInfo("nations", "", 0.0, 0.0, 0.0), None))
     if by_part is not None and part.status == "optimal":
         info, sol = part, by_part
     else:  # the whole model, from the slices' plan when they made one, their bound kept
-        if by_part is None or fm.weights["nations"] @ by_part > fm.weights["nations"] @ start:
+        if by_part is None:  # else a start with few nations and every component led
+            few = _few_nations(fm, ra, h1, n1, tiers, tier_hi, x1, deadline)
+            by_part = start = _start(fm, few) if few is not None else start
+        elif fm.weights["nations"] @ by_part > fm.weights["nations"] @ start:
             by_part = start
         info, sol = run_stage(h, "nations", by_part, deadline, fm.weights["nations"],
                               integral=True)
@@ -145,7 +147,7 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     h.changeColsBounds(len(y), y, y_val, y_val)
     balance = np.zeros(len(sol))
     balance[:c.total] = fm.weights["balance"]
-    info, final = run_stage(h, "fair-share-cost", sol, deadline, balance)
+    info, final = fair_share_cost(h, fm, sol, deadline, balance, mip_rel_gap)
     info.scope = FAIR_SHARE_SCOPE
     stages.append(info)
     if open_fair_share and time.perf_counter() < deadline - 0.05:

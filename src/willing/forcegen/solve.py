@@ -23,14 +23,13 @@ solution, so a time limit always leaves a feasible plan, reported with its gap.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
-from willing.forcegen.balance import fair_share_cost
 from willing.forcegen.decompose import complete_fair_share, nations_by_component
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
 from willing.forcegen.model import ForceModel
@@ -147,13 +146,13 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     h.changeColsBounds(len(y), y, y_val, y_val)
     balance = np.zeros(len(sol))
     balance[:c.total] = fm.weights["balance"]
-    info, final = fair_share_cost(h, fm, sol, deadline, balance, mip_rel_gap)
+    info, final = _scaled(h, "fair-share-cost", sol, deadline, balance)
     info.scope = FAIR_SHARE_SCOPE
     stages.append(info)
     if open_fair_share and time.perf_counter() < deadline - 0.05:
         # then with participation free again, from that optimum, in the time left
         h.changeColsBounds(len(y), y, np.zeros(len(y)), np.ones(len(y)))
-        info, final = run_stage(h, "fair-share-open", final, deadline, balance)
+        info, final = _scaled(h, "fair-share-open", final, deadline, balance)
         stages.append(info)
     final = final[:c.total]
 
@@ -163,6 +162,19 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages),
                             build_seconds=build_seconds, solve_seconds=time.perf_counter() - t0,
                             stages=stages, unmet_by_tier=unmet)
+
+
+def _scaled(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
+            cost: FloatArray) -> tuple[StageInfo, np.ndarray]:
+    """A stage whose costs HiGHS sees scaled to at most 1, its objective reported unscaled.
+
+    The fair-share and cost terms are 1e-7 to 1e-5 per column, at HiGHS' dual feasibility
+    tolerance (1e-7); HiGHS warns that such a model is badly scaled and may be solved
+    inaccurately. The scaling changes neither the plan nor the relative gap.
+    """
+    k = 1.0 / max(float(np.abs(cost).max()), 1e-300)
+    info, sol = run_stage(h, name, start, deadline, cost * k)
+    return replace(info, objective=info.objective / k, bound=info.bound / k), sol
 
 
 def _keep(h: highspy._core._Highs, cost: FloatArray, sol: np.ndarray) -> None:

@@ -130,9 +130,14 @@ class Subproblem:
         return v, alpha
 
 
+Cut = tuple[np.ndarray, FloatArray, float]
+"""Σ coef·y[idx] ≥ lower over the master's variables."""
+
+
 def fewest_nations(sub: Subproblem, best: float,
                    whole: Callable[[np.ndarray], tuple[str, tuple[float, np.ndarray] | None]],
-                   deadline: float) -> tuple[float, tuple[float, np.ndarray] | None]:
+                   deadline: float,
+                   cuts: list[Cut] | None = None) -> tuple[float, tuple[float, np.ndarray] | None]:
     """Benders on the nation count, below `best` (the nations objective of a plan known).
 
     `whole(on)` solves the slice in whole units, leads included, with participation fixed to
@@ -143,7 +148,12 @@ def fewest_nations(sub: Subproblem, best: float,
     the search goes on below it; only the smallest is tried in whole units, when the master
     has proven that no smaller set exists. If it fails there, it is excluded (a no-good cut)
     and the search goes on below `best` again.
+
+    `cuts` starts the master with the Benders cuts of an earlier search and collects this
+    one's: they hold for the same slice with rows added or tightened (a shared pledge split,
+    a tier capped lower), which only removes plans.
     """
+    cuts = [] if cuts is None else cuts
     n = len(sub.y)
     if n == 0:  # no nation can serve the component: nothing to choose
         verdict, plan = whole(np.zeros(0, dtype=bool))
@@ -153,6 +163,12 @@ def fewest_nations(sub: Subproblem, best: float,
     # took ten times as long on the large instance, for no fewer iterations)
     pass_model(master, np.zeros(n), sp.csr_matrix(np.ones((1, n))), np.array([-np.inf]),
                np.array([best - 0.5]), np.zeros(n), np.ones(n), np.ones(n, dtype=np.int32))
+    def add(cut: Cut) -> None:
+        idx, coef, lower = cut
+        master.addRow(lower, np.inf, len(idx), idx.astype(np.int32), coef)
+
+    for cut in cuts:
+        add(cut)
     found: tuple[float, np.ndarray] | None = None
     target: np.ndarray | None = None  # the smallest set that fills with continuous units
     on = np.zeros(n, dtype=bool)
@@ -168,7 +184,8 @@ def fewest_nations(sub: Subproblem, best: float,
             beta = v + float(alpha[on].sum())
             alpha = np.minimum(alpha, beta)
             nz = np.nonzero(alpha > 1e-9)[0].astype(np.int32)
-            master.addRow(beta - 1e-6 * (1.0 + beta), np.inf, len(nz), nz, alpha[nz])
+            cuts.append((nz, alpha[nz], beta - 1e-6 * (1.0 + beta)))
+            add(cuts[-1])
         while True:  # the master again, after a no-good cut
             master.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
             master.run()
@@ -187,8 +204,8 @@ def fewest_nations(sub: Subproblem, best: float,
                 return plan[0], plan  # and no smaller set fills it even with continuous units
             if plan is not None and plan[0] < best - 0.5:
                 best, found = plan[0], plan
-            master.addRow(1.0 - target.sum(), np.inf, n, np.arange(n, dtype=np.int32),
-                          np.where(target, -1.0, 1.0))  # not this set again
+            # not this set again (kept out of `cuts`: what it excludes depends on `best`)
+            add((np.arange(n), np.where(target, -1.0, 1.0), 1.0 - target.sum()))
             master.changeRowBounds(0, -np.inf, best - 0.5)
             target = None
     return float("-inf"), found

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, IntArray, RequirementArrays
-from willing.forcegen.benders import Subproblem, fewest_nations
+from willing.forcegen.benders import Cut, Subproblem, fewest_nations
 from willing.forcegen.highs import StageInfo, feasible, new_highs, pass_model, relative_gap, run_stage
 from willing.forcegen.model import ForceModel
 
@@ -105,17 +105,18 @@ def _solve_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: Fl
 
 
 def _nations_slice(fm: ForceModel, s: Slice, tier_rows: sp.csr_matrix, tier_hi: FloatArray,
-                   start: np.ndarray, deadline: float,
-                   mip_rel_gap: float) -> tuple[StageInfo, np.ndarray]:
-    """The fewest nations in one slice: Benders over participation (benders.py), then, if
-    that has not proven its plan in time, HiGHS on the slice from the best plan known."""
+                   start: np.ndarray, deadline: float, mip_rel_gap: float,
+                   cuts: list[Cut]) -> tuple[StageInfo, np.ndarray]:
+    """The fewest nations in one slice: Benders over participation (benders.py; `cuts` in
+    and out), then, if that has not proven its plan in time, HiGHS on the slice from the
+    best plan known."""
     t = time.perf_counter()
     h = _load_slice(fm, s, tier_rows, tier_hi, deadline, mip_rel_gap)
     cost = fm.weights["nations"][s.cols]
     mine = start[s.cols]
     whole = _whole_units(fm, s, h, deadline)
     sub = Subproblem(fm, s.cols, s.rows, tier_rows, tier_hi)
-    bound, found = fewest_nations(sub, float(cost @ mine), whole, deadline)
+    bound, found = fewest_nations(sub, float(cost @ mine), whole, deadline, cuts)
     if found is not None:
         mine = found[1]
     best = float(cost @ mine)
@@ -223,16 +224,18 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
     if caps is None:
         return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0), None
 
+    cuts: list[list[Cut]] = [[] for _ in parts]  # each slice's Benders cuts, kept for a split
+
     def solve_all(todo: list[int], rows: sp.csr_matrix,
                   hi: np.ndarray) -> list[tuple[StageInfo, np.ndarray]]:
         with ThreadPoolExecutor(max_workers=2) as pool:
             return list(pool.map(lambda i: _nations_slice(fm, parts[i], rows, hi[i], start,
-                                                          deadline, mip_rel_gap), todo))
+                                                          deadline, mip_rel_gap, cuts[i]), todo))
 
     results = solve_all(list(range(len(parts))), tier_rows, caps)
     bound = float(sum(info.bound for info, _ in results))  # the slices are a relaxation
     v = _together(fm, parts, start, [sol for _, sol in results])
-    fitted = v if feasible(h, v) else _fit_together(fm, h, v, deadline)
+    fitted = _fit(fm, h, v, parts, tier_rows, unmet, deadline)
     if fitted is None:
         # the slices together over-use a shared pledge or leave more unmet than a tier's
         # optimum: each gets its share of the pledge, and the unmet units the start leaves it
@@ -241,6 +244,8 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
         over = np.nonzero(tier_rows @ v > unmet + 0.5)[0]
         own = np.array([tier_rows[over][:, s.cols] @ start[s.cols] for s in parts])
         todo = sorted(set(todo) | set(np.nonzero((own < caps[:, over]).any(axis=1))[0].tolist()))
+        for raised in np.nonzero((own > caps[:, over]).any(axis=1))[0].tolist():
+            cuts[raised].clear()  # a tier cap raised: the slice's old cuts may not hold
         caps[:, over] = own
         again = solve_all(todo, sp.vstack([tier_rows, rows]).tocsr(),
                           np.hstack([caps, np.broadcast_to(hi, (len(parts), len(hi)))]))
@@ -248,7 +253,7 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
             results[i] = r
         if todo:
             v = _together(fm, parts, start, [sol for _, sol in results])
-            fitted = v if feasible(h, v) else _fit_together(fm, h, v, deadline)
+            fitted = _fit(fm, h, v, parts, tier_rows, unmet, deadline)
     if fitted is None:
         return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0,
                          bound=bound), None
@@ -275,14 +280,8 @@ def _split_shared(fm: ForceModel, parts: list[Slice],
     """Rows giving each component its share of every pledge the slices over-use together
     (its count or rotation floor, in proportion to what each used, rounded down), and the
     slices they touch."""
-    m = fm.milp
-    shared = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
-                             if name in SHARED_BLOCKS])
-    cap, cap_hi = m.a.tocsr()[shared], m.row_hi[shared]
-    over = np.nonzero(cap @ v > cap_hi + 1e-6)[0]
-    part_of = np.full(fm.cols.total, -1, dtype=np.int64)
-    for i, s in enumerate(parts):
-        part_of[s.cols] = i
+    cap, cap_hi, over = _over_shared(fm, v)
+    part_of = _part_of(fm, parts)
     r_idx: list[np.ndarray] = []
     c_idx: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -320,13 +319,46 @@ def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:
         v[c.e0 + c.n_e:c.e0 + 2 * c.n_e] = np.maximum(-dev, 0)
 
 
-def _fit_together(fm: ForceModel, h: highspy._core._Highs, v: np.ndarray,
-                  deadline: float) -> np.ndarray | None:
+def _over_shared(fm: ForceModel, v: np.ndarray) -> tuple[sp.csr_matrix, FloatArray, IntArray]:
+    """The shared rows (capacity, rotation floor), their bounds, and those `v` over-uses."""
+    m = fm.milp
+    shared = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
+                             if name in SHARED_BLOCKS])
+    cap, cap_hi = m.a.tocsr()[shared], m.row_hi[shared]
+    return cap, cap_hi, np.nonzero(cap @ v > cap_hi + 1e-6)[0]
+
+
+def _part_of(fm: ForceModel, parts: list[Slice]) -> IntArray:
+    """The slice of every column (−1: none)."""
+    out = np.full(fm.cols.total, -1, dtype=np.int64)
+    for i, s in enumerate(parts):
+        out[s.cols] = i
+    return out
+
+
+def _fit(fm: ForceModel, h: highspy._core._Highs, v: np.ndarray, parts: list[Slice],
+         tier_rows: sp.csr_matrix, unmet: FloatArray, deadline: float) -> np.ndarray | None:
+    """`v` when it is feasible in the whole model, else the slices in conflict — over a
+    shared pledge or a tier's optimum — re-allocated together, the others' units held."""
+    if feasible(h, v):
+        return v
+    cap, _, over = _over_shared(fm, v)
+    tiers = np.nonzero(tier_rows @ v > unmet + 0.5)[0]
+    part_of = _part_of(fm, parts)
+    touched = np.concatenate([cap[over].indices, tier_rows[tiers].indices])
+    conflict = np.unique(part_of[touched])
+    held = np.nonzero(~np.isin(part_of, conflict) & (np.arange(len(v)) < fm.cols.y0))[0]
+    return _fit_together(fm, h, v, deadline, held)
+
+
+def _fit_together(fm: ForceModel, h: highspy._core._Highs, v: np.ndarray, deadline: float,
+                  held: IntArray) -> np.ndarray | None:
     """Participation, leads and leaderless components as the slices chose them, units
-    re-allocated over the whole model: the slices may each count on all of a pledge shared
-    between components. None when no such allocation exists (or none is found in time)."""
+    re-allocated over the whole model (but for the columns `held` at their values): the
+    slices may each count on all of a pledge shared between components. None when no such
+    allocation exists (or none is found in time)."""
     c = fm.cols
-    fixed = np.arange(c.y0, c.e0, dtype=np.int32)  # y, L, z
+    fixed = np.concatenate([held, np.arange(c.y0, c.e0)]).astype(np.int32)  # and y, L, z
     h.changeColsBounds(len(fixed), fixed, v[fixed], v[fixed])
     try:
         info, sol = run_stage(h, "nations:together", v, deadline, fm.weights["nations"],

@@ -155,6 +155,8 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         info, final = _scaled(h, "fair-share-open", final, deadline, balance)
         stages.append(info)
     final = final[:c.total]
+    # units are whole and demand is whole, so unmet is too: drop the solver's 1e-14 noise
+    final[:c.n_x + c.n_u] = np.round(final[:c.n_x + c.n_u])
 
     status = "optimal" if all(s.status == "optimal" for s in stages) else (
         "time-limit" if any(s.status == "time-limit" for s in stages) else stages[-1].status)

@@ -268,6 +268,8 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
         if all(sol[c.u0 + t].sum() <= target[k] + 0.5 for k, t in enumerate(tiers)):
             out = sol
             break
+        if allowed.all():  # missed within the relative gap even with everyone: no start
+            break
         # each component left short of its stage-1 fill gets its next largest nation
         excess = np.bincount(ra.component, weights=sol[c.u0:c.u0 + c.n_u], minlength=n_comp)
         grew = False

@@ -127,7 +127,7 @@ def main() -> None:
     args = ap.parse_args()
 
     print(f"{'size':<8}{'instance':>22}{'build s':>9}{'solve s':>9}{'worst gap':>11}"
-          f"{'willing s':>11}{'PuLP+CBC s':>12}{'ratio':>8}  unmet per tier (willing / PuLP)")
+          f"{'willing s':>11}{'PuLP+CBC s':>15}{'ratio':>8}  unmet per tier (willing / PuLP)")
     for name in args.sizes.split(","):
         kw = SIZES[name]
         sc = synthetic_scenario(**kw, seed=args.seed)
@@ -147,7 +147,7 @@ def main() -> None:
         ratio = ("–" if pl.timed_out and not out_of_time else
                  ("≥ " if out_of_time else "") + f"{max(pl.seconds, 0.0) / own.seconds:.1f}×")
         print(f"{name:<8}{shape:>22}{build_s:>9.2f}{solve_s:>9.2f}{gap:>11.3%}{own.seconds:>11.2f}"
-              f"{shown:>12}{ratio:>8}  "
+              f"{shown:>15}{ratio:>8}  "
               f"{own.solver.unmet_by_tier} / {pl.unmet_by_tier}")
         for s, r in results.items():
             stages = ", ".join(f"{st.name} {st.status} {st.seconds:.2f} s gap {st.mip_gap:.2%}"

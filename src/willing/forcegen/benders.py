@@ -6,21 +6,23 @@ of ten thousand columns to lift a bound of 7.96 past 8 (the large synthetic inst
 Here the choice of nations is a small MIP over the participation binaries y alone (the
 master), and whether a set suffices is an LP over units (the subproblem):
 
-    v(ȳ) = min Σ_k t_k   s.t. the slice's capacity, rotation-floor, demand and participation
-           rows with y = ȳ, units continuous, and Σ_{j in tier k} u_j − t_k ≤ cap_k.
+    v(ȳ) = min Σ_k t_k   s.t. the slice's demand and participation rows with y = ȳ, units
+           continuous, and Σ_{j in tier k} u_j − t_k ≤ cap_k (and any rows of a split,
+           made soft the same way).
 
 v is convex in y and zero exactly when the set ȳ fills the component (units continuous).
 Its LP duals give a cut valid for every y: Σ_n α_n y_n ≥ β, with α_n the value of nation n's
 participation rows (read from the subproblem for the nations in ȳ; for the others, completed
 from the demand duals, which is dual feasible because their units are zero). With y binary,
-α_n may be cut down to β. The master (minimise Σ y with every cut so far, and Σ y below the
-best plan known) either proves that no smaller set exists — the plan known is optimal — or
-proposes a set; a set that fills the component with continuous units is then tried with
-whole units and leads (`whole`), and a set that fails there is excluded by a no-good cut.
+α_n may be cut down to β. The master — any set with fewer nations than the target that
+meets every cut so far — either has none, or proposes one; a set that fills the component
+with continuous units becomes the target. When the master has no set left, the target is
+tried with whole units and leads (`whole`): if it passes it is optimal, else a no-good cut
+excludes it and the search goes on below the best plan known.
 
-Every cut holds for every plan in whole units, so the master's optimum is a lower bound of
-the slice throughout, and an infeasible master proves the best plan known. Leads and
-leaderless components are not in the master (dropping them only relaxes it).
+Every cut holds for every plan in whole units, so a master with no set left proves the best
+plan known. Leads and leaderless components are not in the master (dropping them only
+relaxes it).
 """
 
 from __future__ import annotations
@@ -163,6 +165,7 @@ def fewest_nations(sub: Subproblem, best: float,
     # took ten times as long on the large instance, for no fewer iterations)
     pass_model(master, np.zeros(n), sp.csr_matrix(np.ones((1, n))), np.array([-np.inf]),
                np.array([best - 0.5]), np.zeros(n), np.ones(n), np.ones(n, dtype=np.int32))
+
     def add(cut: Cut) -> None:
         idx, coef, lower = cut
         master.addRow(lower, np.inf, len(idx), idx.astype(np.int32), coef)

@@ -26,7 +26,7 @@ def nations_stage(result: willing.PlanResult) -> StageInfo:
 
 
 def assert_same_optimum(sc: Scenario, state: str) -> None:
-    split = willing.plan(sc, state)
+    split = willing.plan(sc, state, by_component=True)
     whole = willing.plan(sc, state, by_component=False)
     a, b = nations_stage(split), nations_stage(whole)
     assert a.status == b.status == "optimal", (a, b)

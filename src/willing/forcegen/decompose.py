@@ -218,7 +218,8 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
     cost = fm.weights["nations"]
     caps = _tier_caps(fm, parts, tier_rows, unmet, start, deadline)
     if caps is None:
-        return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0), None
+        return StageInfo("nations", "time-limit", float(cost @ start), float("inf"),
+                         time.perf_counter() - t), None
 
     cuts: list[list[Cut]] = [[] for _ in parts]  # each slice's Benders cuts, kept for a split
 
@@ -251,8 +252,8 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
             v = _together(fm, parts, start, [sol for _, sol in results])
             fitted = _fit(fm, h, v, parts, tier_rows, unmet, deadline)
     if fitted is None:
-        return StageInfo("nations", "time-limit", float(cost @ start), float("inf"), 0.0,
-                         bound=bound), None
+        return StageInfo("nations", "time-limit", float(cost @ start), float("inf"),
+                         time.perf_counter() - t, bound=bound), None
     objective = float(cost @ fitted)
     gap = relative_gap(objective, bound)
     worst = [info.status for info, _ in results if info.status != "optimal"]

@@ -66,7 +66,7 @@ def build_model(scenario: Scenario, state: str, fair_share_key: str | None = Non
 def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
          mip_rel_gap: float = 1e-3, fair_share_key: str | None = None,
          baseline: PlanResult | None = None, open_fair_share: bool = False,
-         by_component: bool = True) -> PlanResult:
+         by_component: bool | None = None) -> PlanResult:
     """Allocate pledges to the requirements of `state` (the scenario's default state if None).
 
     Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
@@ -78,8 +78,9 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     them); with `open_fair_share`, the time left then goes to balancing with participation
     free again: fairer plans, but no proof on large scenarios, and all the time limit spent
     (docs/forcegen.md, "Fair share among the chosen participants"). The
-    nations stage is solved component by component (`by_component=False`: the whole model at
-    once, slower on large scenarios; docs/forcegen.md, "Nations by component").
+    nations stage is solved component by component on all but small models
+    (`solve.BY_COMPONENT_FROM`; `by_component` True or False forces either way;
+    docs/forcegen.md, "Nations by component").
     """
     t0 = time.perf_counter()
     state = state or scenario.default_state

@@ -40,6 +40,16 @@ FAIR_SHARE_SCOPE = "participation y[n,m] fixed to the nations (or stability) sta
 with the same unmet demand and nation count."""
 
 
+BY_COMPONENT_FROM = 1000
+"""Unit columns (pledge × requirement pairs) from which the nations stage is solved by
+component. Below, HiGHS proves the whole model in milliseconds and the slices' overhead
+(a HiGHS instance and a Benders master per slice, the tier caps, the threads) is most of
+the time: 0.13–0.15 s a state whole against 0.27–0.28 s by component on the small
+synthetic instance (~170 columns); on the medium one (~2,900) by component took 0.8–5.6 s
+and the whole model 2.0–4.1 s, and on the large one (~30,000) the whole model is not proven
+in minutes (bench/README.md)."""
+
+
 @dataclass
 class SolveInfo:
     """What the solver did: overall status, the worst stage's optimality gap and time per stage.
@@ -66,7 +76,7 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
           baseline: FloatArray | None = None,
           baseline_total: float = 0.0,
           open_fair_share: bool = False,
-          by_component: bool = True) -> tuple[np.ndarray, SolveInfo]:
+          by_component: bool | None = None) -> tuple[np.ndarray, SolveInfo]:
     """Solve a built model; returns the column values and what happened.
 
     `baseline[k]` is the units a previous plan put on x column k (same pledge, same
@@ -77,9 +87,11 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     kept plus those whose position is gone (`baseline_total` − Σ baseline: the pledge or the
     requirement no longer exists, or they are no longer compatible). `by_component` solves the
     nations stage one component at a time (`decompose.py`); False solves the whole model at
-    once, as a check and for comparison.
+    once; None (the default) chooses by size (`BY_COMPONENT_FROM`).
     """
     t0 = time.perf_counter()
+    if by_component is None:
+        by_component = fm.cols.n_x >= BY_COMPONENT_FROM
     deadline = t0 + time_limit
     m, c = fm.milp, fm.cols
     tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
@@ -132,7 +144,8 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
             by_part = start
         info, sol = run_stage(h, "nations", by_part, deadline, fm.weights["nations"],
                               integral=True)
-        info = info.with_bound(part.bound, mip_rel_gap)
+        info = replace(info.with_bound(part.bound, mip_rel_gap),
+                       seconds=info.seconds + part.seconds)  # the slices' time counts too
     stages.append(info)
     # keep the leads and count (integral: +0.5 is exact)
     _keep(h, fm.weights["nations"], sol)

@@ -101,3 +101,28 @@ def test_rotation_floor_rows_round_the_pool_down() -> None:
             k = a.indices[a.indptr[r]]
             p = pledges[fm.pair_p[k]]
             assert fm.milp.row_hi[r] == np.floor(p.count / p.rotation + 1e-9) < p.count / p.rotation
+
+
+def test_split_again_while_the_slices_do_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second round of shares (rare on its own: forced here by refusing the first two fits
+    of a scenario that needs a split) keeps the first round's shares and still ends at the
+    whole model's optimum."""
+    import willing.forcegen.decompose as decompose
+
+    fits, splits = [], []
+    real_fit, real_split = decompose._fit, decompose._split_shared
+
+    def fit(*args: object, **kw: object) -> np.ndarray | None:
+        fits.append(1)
+        return None if len(fits) <= 2 else real_fit(*args, **kw)  # type: ignore[arg-type]
+
+    def split(*args: object, **kw: object) -> object:
+        splits.append(1)
+        return real_split(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decompose, "_fit", fit)
+    monkeypatch.setattr(decompose, "_split_shared", split)
+    sc = synthetic_scenario(nations=5, pledges=45, requirements=22, states=3, seed=1480482567)
+    state = sc.states[0]
+    assert_same_optimum(sc, state)
+    assert len(splits) >= 2

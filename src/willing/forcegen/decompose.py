@@ -34,6 +34,10 @@ from willing.forcegen.benders import Cut, Subproblem, fewest_nations
 from willing.forcegen.highs import StageInfo, feasible, new_highs, pass_model, relative_gap, run_stage
 from willing.forcegen.model import ForceModel
 
+SPLIT_ROUNDS = 3
+"""How many times the slices may be given shares and solved again before the whole model
+takes over (each round keeps the shares of the rounds before, so conflicts only shrink)."""
+
 SHARED_BLOCKS = ("pledge_capacity", "rotation_floor")
 """Row blocks that may span components: ≤ rows over non-negative columns, so dropping the
 other components' terms only relaxes them (tests/test_forcegen_decompose.py checks that no
@@ -233,24 +237,31 @@ def nations_by_component(fm: ForceModel, ra: RequirementArrays, h: highspy._core
     bound = float(sum(info.bound for info, _ in results))  # the slices are a relaxation
     v = _together(fm, parts, start, [sol for _, sol in results])
     fitted = _fit(fm, h, v, parts, tier_rows, unmet, deadline)
-    if fitted is None:
+    shares, share_hi = sp.csr_matrix((0, fm.cols.total)), np.zeros(0)
+    for _ in range(SPLIT_ROUNDS):
+        if fitted is not None or time.perf_counter() >= deadline:
+            break
         # the slices together over-use a shared pledge or leave more unmet than a tier's
         # optimum: each gets its share of the pledge, and the unmet units the start leaves it
-        # in that tier, and is solved again (no longer a relaxation; the bound above holds)
+        # in that tier, and is solved again (no longer a relaxation; the bound above holds).
+        # Shares of earlier rounds stay.
         rows, hi, todo = _split_shared(fm, parts, v)
         over = np.nonzero(tier_rows @ v > unmet + 0.5)[0]
         own = np.array([tier_rows[over][:, s.cols] @ start[s.cols] for s in parts])
         todo = sorted(set(todo) | set(np.nonzero((own < caps[:, over]).any(axis=1))[0].tolist()))
+        if not todo:
+            break
         for raised in np.nonzero((own > caps[:, over]).any(axis=1))[0].tolist():
             cuts[raised].clear()  # a tier cap raised: the slice's old cuts may not hold
         caps[:, over] = own
-        again = solve_all(todo, sp.vstack([tier_rows, rows]).tocsr(),
-                          np.hstack([caps, np.broadcast_to(hi, (len(parts), len(hi)))]))
+        shares, share_hi = sp.vstack([shares, rows]).tocsr(), np.concatenate([share_hi, hi])
+        again = solve_all(todo, sp.vstack([tier_rows, shares]).tocsr(),
+                          np.hstack([caps, np.broadcast_to(share_hi,
+                                                           (len(parts), len(share_hi)))]))
         for i, r in zip(todo, again, strict=True):
             results[i] = r
-        if todo:
-            v = _together(fm, parts, start, [sol for _, sol in results])
-            fitted = _fit(fm, h, v, parts, tier_rows, unmet, deadline)
+        v = _together(fm, parts, start, [sol for _, sol in results])
+        fitted = _fit(fm, h, v, parts, tier_rows, unmet, deadline)
     if fitted is None:
         return StageInfo("nations", "time-limit", float(cost @ start), float("inf"),
                          time.perf_counter() - t, bound=bound), None

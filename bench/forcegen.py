@@ -26,6 +26,7 @@ import pulp
 import scipy.sparse as sp
 
 import willing
+from willing.forcegen.model import TRANSPORT_BLOCKS
 from willing.forcegen.plan import build_model
 from willing.scenario import Scenario
 from willing.synthetic import SIZES, synthetic_scenario
@@ -83,8 +84,7 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     n1 = c.n_x + c.n_u
     v1 = variables(n1, "t")
     p1 = pulp.LpProblem("transport", pulp.LpMinimize)
-    keep = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
-                           if name in ("pledge_capacity", "rotation_floor", "demand")])
+    keep = m.rows(*TRANSPORT_BLOCKS)
     _rows(p1, v1, a[keep][:, :n1].tocsr(), m.row_lo[keep], m.row_hi[keep], "r")
     timed_out, best = False, []
     for i, tier in enumerate(tiers):

@@ -12,13 +12,13 @@ import itertools
 import time
 
 import numpy as np
-import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from willing.forcegen.benders import Subproblem, fewest_nations
 from willing.forcegen.decompose import Slice, slices
 from willing.forcegen.plan import build_model
+from willing.forcegen.solve import unmet_tiers
 from willing.synthetic import synthetic_scenario
 
 LATER = 60.0
@@ -31,12 +31,7 @@ def subproblems(seed: int, nations: int, slack: int) -> list[Subproblem]:
                             seed=seed)
     built = build_model(sc, sc.default_state)
     fm, ra = built.fm, built.ra
-    c = fm.cols
-    tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
-    tier_rows = sp.csr_matrix(
-        (np.ones(sum(len(t) for t in tiers)),
-         (np.repeat(np.arange(len(tiers)), [len(t) for t in tiers]),
-          np.concatenate([c.u0 + t for t in tiers]))), shape=(len(tiers), c.total))
+    tiers, tier_rows = unmet_tiers(fm, ra)
     out = []
     for s in slices(fm, ra):
         def shortfall(caps: np.ndarray, s: Slice = s) -> float:

@@ -92,15 +92,14 @@ def test_rotation_floor_cuts_off_no_whole_allocation(count: int, rotation: float
 def test_rotation_floor_rows_round_the_pool_down() -> None:
     sc = willing.load_scenario()
     fm = build_model(sc, sc.default_state).fm
-    name_rows = [(lo, hi) for name, lo, hi in fm.milp.row_block if name == "rotation_floor"]
-    assert name_rows, "the packaged scenario has pledges whose count the rotation does not divide"
+    floor_rows = fm.milp.rows("rotation_floor")
+    assert len(floor_rows), "the packaged scenario has pledges whose count the rotation does not divide"
     pledges = sc.pledges
     a = fm.milp.a.tocsr()
-    for lo, hi in name_rows:
-        for r in range(lo, hi):
-            k = a.indices[a.indptr[r]]
-            p = pledges[fm.pair_p[k]]
-            assert fm.milp.row_hi[r] == np.floor(p.count / p.rotation + 1e-9) < p.count / p.rotation
+    for r in floor_rows:
+        k = a.indices[a.indptr[r]]
+        p = pledges[fm.pair_p[k]]
+        assert fm.milp.row_hi[r] == np.floor(p.count / p.rotation + 1e-9) < p.count / p.rotation
 
 
 def test_split_again_while_the_slices_do_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:

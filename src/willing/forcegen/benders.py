@@ -46,21 +46,13 @@ right-hand side, and the cut would not see that dropping the nation loses the pl
 lead rows are left out: a relaxation."""
 
 
-def _block(fm: ForceModel, name: str) -> tuple[int, int]:
-    """The first and past-the-last row of one constraint block."""
-    return next((lo, hi) for block, lo, hi in fm.milp.row_block if block == name)
-
-
 class Subproblem:
     """The units LP of one slice, for one set of nations at a time."""
 
     def __init__(self, fm: ForceModel, cols: IntArray, rows: IntArray, tier_rows: sp.csr_matrix,
                  tier_hi: FloatArray) -> None:
         c, m = fm.cols, fm.milp
-        in_sub = np.zeros(m.a.shape[0], dtype=bool)
-        for name, lo, hi in m.row_block:
-            in_sub[lo:hi] = name in SUBPROBLEM_BLOCKS
-        rows = rows[in_sub[rows]]
+        rows = rows[np.isin(rows, m.rows(*SUBPROBLEM_BLOCKS))]
         self.x = np.nonzero(cols < c.n_x)[0]
         self.y = np.nonzero((cols >= c.y0) & (cols < c.y0 + c.n_y))[0]
         master_of_nm = np.full(c.n_y, -1, dtype=np.int64)
@@ -81,24 +73,24 @@ class Subproblem:
         # (A) per requirement, the most it can put there, min(d_j, Σ_p ub) (the coefficient
         # of its per-requirement participation row), or (B) per pledge, its count over the
         # pool units one deployed unit uses (its per-pledge participation row)
-        d_lo, d_hi = _block(fm, "demand")  # row d_lo + j is requirement j's
-        self.demand_rows = np.nonzero((rows >= d_lo) & (rows < d_hi))[0]
+        demand = m.rows("demand")  # row demand[j] is requirement j's
+        self.demand_rows = np.nonzero(np.isin(rows, demand))[0]
         pos = np.full(c.n_u, -1, dtype=np.int64)
-        pos[rows[self.demand_rows] - d_lo] = np.arange(len(self.demand_rows))
+        pos[rows[self.demand_rows] - demand[0]] = np.arange(len(self.demand_rows))
         self.x_row = pos[fm.pair_j[cols[self.x]]]  # each x's demand row among the slice's
         n_y, n_d = len(self.y), len(self.demand_rows)
         most = np.bincount(self.x_master * n_d + self.x_row, weights=m.col_hi[cols[self.x]],
                            minlength=n_y * n_d).reshape(n_y, n_d)
         self.reach = np.minimum(most, m.row_hi[rows[self.demand_rows]][None, :])
-        c_lo, c_hi = _block(fm, "pledge_capacity")  # one entry per x column
-        cap = m.a.tocsr()[c_lo:c_hi].tocsc()[:, cols[self.x]]
+        capacity = m.rows("pledge_capacity")  # one entry per x column
+        cap = m.a.tocsr()[capacity].tocsc()[:, cols[self.x]]
         cap.sort_indices()
         pledges, self.x_pledge = np.unique(cap.indices, return_inverse=True)
         self.x_use = cap.data
         first = np.zeros(len(pledges), dtype=np.int64)
         first[self.x_pledge] = np.arange(len(self.x_pledge))
         self.pledge_master = self.x_master[first]
-        self.pledge_count = m.row_hi[c_lo + pledges]
+        self.pledge_count = m.row_hi[capacity[pledges]]
 
     def value(self, on: np.ndarray, deadline: float) -> tuple[float, FloatArray] | None:
         """v(ȳ) for the nations `on` (a mask over master variables) and the cut's α."""

@@ -71,9 +71,7 @@ def slices(fm: ForceModel, ra: RequirementArrays) -> list[Slice]:
     col_comp = column_component(fm, ra)
     a = fm.milp.a.tocsc()
     in_stage = np.ones(a.shape[0], dtype=bool)
-    for name, lo, hi in fm.milp.row_block:
-        if name == "fair_share":
-            in_stage[lo:hi] = False
+    in_stage[fm.milp.rows("fair_share")] = False
     out = []
     for m in fm.comp_with_demand:
         cols = np.nonzero(col_comp == m)[0]
@@ -330,8 +328,7 @@ def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:
 def _over_shared(fm: ForceModel, v: np.ndarray) -> tuple[sp.csr_matrix, FloatArray, IntArray]:
     """The shared rows (capacity, rotation floor), their bounds, and those `v` over-uses."""
     m = fm.milp
-    shared = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
-                             if name in SHARED_BLOCKS])
+    shared = m.rows(*SHARED_BLOCKS)
     cap, cap_hi = m.a.tocsr()[shared], m.row_hi[shared]
     return cap, cap_hi, np.nonzero(cap @ v > cap_hi + 1e-6)[0]
 

@@ -53,6 +53,10 @@ CONSTRAINTS: dict[str, str] = {
 }
 
 
+TRANSPORT_BLOCKS = ("pledge_capacity", "rotation_floor", "demand")
+"""The rows of stage 1 (unmet demand per tier): capacity and demand, over units alone."""
+
+
 @dataclass
 class Columns:
     """Offsets of each variable block."""
@@ -104,6 +108,11 @@ class Milp:
     col_hi: FloatArray
     integer: np.ndarray
     row_block: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def rows(self, *names: str) -> IntArray:
+        """The rows of the named blocks, in model order."""
+        picked = [np.arange(lo, hi) for name, lo, hi in self.row_block if name in names]
+        return np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
 
 
 @dataclass

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from willing.forcegen.arrays import FloatArray, RequirementArrays
 from willing.forcegen.decompose import complete_fair_share, nations_by_component
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
-from willing.forcegen.model import ForceModel
+from willing.forcegen.model import TRANSPORT_BLOCKS, ForceModel
 from willing.scenario.model import PRIORITY_ORDER
 
 FAIR_SHARE_SCOPE = "participation y[n,m] fixed to the nations (or stability) stage's solution"
@@ -94,20 +94,13 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         by_component = fm.cols.n_x >= BY_COMPONENT_FROM
     deadline = t0 + time_limit
     m, c = fm.milp, fm.cols
-    tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
+    tiers, tier_rows = unmet_tiers(fm, ra)  # extra rows, bounded as the stages go
     names = [f"unmet-{PRIORITY_ORDER[int(ra.priority[t[0]])]}" for t in tiers]
-    # unmet per tier as extra rows, bounded as the stages go
-    tier_rows = sp.csr_matrix(
-        (np.ones(sum(len(t) for t in tiers)),
-         (np.repeat(np.arange(len(tiers)), [len(t) for t in tiers]),
-          np.concatenate([c.u0 + t for t in tiers]) if tiers else np.zeros(0, dtype=int))),
-        shape=(len(tiers), c.total))
     stages: list[StageInfo] = []
 
     # stage 1: transport rows (capacity, demand) and x, u columns only
     n1 = c.n_x + c.n_u
-    keep = np.concatenate([np.arange(lo, hi) for name, lo, hi in m.row_block
-                           if name in ("pledge_capacity", "rotation_floor", "demand")])
+    keep = m.rows(*TRANSPORT_BLOCKS)
     a1 = sp.vstack([m.a.tocsr()[keep][:, :n1], tier_rows[:, :n1]])
     tier_hi = np.full(len(tiers), np.inf)
     h = new_highs(time_limit, mip_rel_gap)
@@ -177,6 +170,19 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages),
                             build_seconds=build_seconds, solve_seconds=time.perf_counter() - t0,
                             stages=stages, unmet_by_tier=unmet)
+
+
+def unmet_tiers(fm: ForceModel, ra: RequirementArrays) -> tuple[list[np.ndarray], sp.csr_matrix]:
+    """The requirements of each priority tier that has any, essential first, and one row per
+    tier summing its unmet columns."""
+    tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
+    c = fm.cols
+    rows = sp.csr_matrix(
+        (np.ones(sum(len(t) for t in tiers)),
+         (np.repeat(np.arange(len(tiers)), [len(t) for t in tiers]),
+          np.concatenate([c.u0 + t for t in tiers]) if tiers else np.zeros(0, dtype=int))),
+        shape=(len(tiers), c.total))
+    return tiers, rows
 
 
 def _scaled(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,

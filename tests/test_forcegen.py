@@ -118,6 +118,21 @@ def test_priorities_are_filled_lexicographically() -> None:
     assert r.loc["ess", "filled"] == 3 and r.loc["des", "filled"] == 0
 
 
+@pytest.mark.parametrize(("pool", "unmet", "solved"), [(18, [0.0, 0.0], 1), (12, [0.0, 2.0], 2)])
+def test_a_tier_the_plan_already_fills_is_not_solved_again(pool: int, unmet: list[float],
+                                                           solved: int) -> None:
+    # 18 in the pool fill both (3 + 3 at 1:3): the essential stage's plan leaves the desirable
+    # tier nothing, so its stage is 0 without a solve; 12 fill 4, so it is solved (2 unmet)
+    reqs = land(req("ess", 3, priority="essential"), req("des", 3, priority="desirable"))
+    sc = scenario(mission_lines=reqs, nations={"GBR": nation(pledge(pool))})
+    info = willing.plan(sc).solver
+    tiers = [s for s in info.stages if s.name.startswith("unmet-")]
+    assert info.unmet_by_tier == unmet
+    assert [s.objective for s in tiers] == unmet
+    assert all(s.status == "optimal" and s.bound == s.objective for s in tiers)
+    assert sum(s.seconds > 0 for s in tiers) == solved
+
+
 def test_fewest_nations_per_component() -> None:
     # either nation alone can fill the requirement: the plan uses one, not both
     sc = scenario(nations={"GBR": nation(pledge(9)), "FRA": nation(pledge(9)),

@@ -2,9 +2,10 @@
 
 Stage 1 (one solve per priority tier, essential first) minimises the unmet units of that tier
 on the transport part of the model alone (pledge capacity and demand), keeping the optimum of
-the tiers before it. Stage 2a (`nations`) solves the whole model with every tier's optimum
-kept and minimises leaderless components, then the number of nations per component (an
-integral objective, so HiGHS can close it exactly). Given a baseline plan (the source state
+the tiers before it; a tier the plan so far already fills is 0 without a solve. Stage 2a
+(`nations`) solves the whole model with every tier's optimum kept and minimises leaderless
+components, then the number of nations per component (an integral objective, so HiGHS can
+close it exactly). Given a baseline plan (the source state
 of a contingency event), stage `stability` keeps that count and minimises the baseline units
 that leave their position (same pledge, same requirement), so units stay put unless the new
 state gives a reason. Stage 2b (`fair-share-cost`) keeps all of these, fixes which nations
@@ -31,7 +32,7 @@ import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
 from willing.forcegen.decompose import complete_fair_share, nations_by_component
-from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
+from willing.forcegen.highs import StageInfo, new_highs, pass_model, relative_gap, run_stage
 from willing.forcegen.model import TRANSPORT_BLOCKS, ForceModel
 from willing.scenario.model import PRIORITY_ORDER
 
@@ -110,10 +111,13 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     x1 = np.zeros(n1)
     x1[c.u0:c.u0 + c.n_u] = ra.demand  # all unmet: always feasible
     for i, tier in enumerate(tiers):
-        cost = np.zeros(n1)
-        cost[c.u0 + tier] = 1.0
-        info, x1 = run_stage(h, names[i], x1, deadline, cost, warm=False)
-        stages.append(info)
+        if x1[c.u0 + tier].sum() < 0.5:  # the plan so far leaves none: 0 is this tier's optimum
+            stages.append(StageInfo(names[i], "optimal", 0.0, 0.0, 0.0, bound=0.0))
+        else:
+            later = np.concatenate(tiers[i + 1:]) if i + 1 < len(tiers) else tier[:0]
+            info, x1 = _tier_stage(h, names[i], x1, deadline, c.u0 + tier, c.u0 + later,
+                                   float(ra.demand[later].sum()))
+            stages.append(info)
         tier_hi[i] = np.round(x1[c.u0 + tier].sum()) + 0.5  # integral data: unmet is integral
         h.changeRowBounds(len(keep) + i, -np.inf, float(tier_hi[i]))
 
@@ -183,6 +187,29 @@ def unmet_tiers(fm: ForceModel, ra: RequirementArrays) -> tuple[list[np.ndarray]
           np.concatenate([c.u0 + t for t in tiers]) if tiers else np.zeros(0, dtype=int))),
         shape=(len(tiers), c.total))
     return tiers, rows
+
+
+def _tier_stage(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
+                mine: np.ndarray, later: np.ndarray,
+                later_most: float) -> tuple[StageInfo, np.ndarray]:
+    """Minimise the unmet units of one tier (columns `mine`), nudging the later tiers' unmet
+    (columns `later`, at most `later_most` units) towards 0 at a weight too small to trade
+    one unit of this tier.
+
+    The nudge lets the next tiers' stages be skipped whenever this plan leaves them nothing
+    (on the large synthetic instance, two of three solves: 0.7–0.9 s of the 10 s). With w the
+    weight, w·Σ later ≤ ½, so this tier's optimum is unchanged and its bound is the combined
+    bound less ½, rounded up (unmet is integral).
+    """
+    cost = np.zeros(len(start))
+    cost[mine] = 1.0
+    cost[later] = 0.5 / (later_most + 1.0)
+    info, sol = run_stage(h, name, start, deadline, cost, warm=False)
+    objective = float(np.round(sol[mine].sum()))
+    bound = float(np.ceil(info.bound - 0.5 - 1e-9)) if np.isfinite(info.bound) else info.bound
+    bound = min(max(bound, 0.0), objective)
+    return replace(info, objective=objective, bound=bound,
+                   mip_gap=relative_gap(objective, bound)), sol
 
 
 def _scaled(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,

@@ -79,13 +79,17 @@ this itself; its default absolute gap is 1e-6)."""
 
 
 def run_stage(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: float,
-              cost: FloatArray, warm: bool = True, integral: bool = False) -> tuple[StageInfo, np.ndarray]:
+              cost: FloatArray, warm: bool = True, integral: bool = False,
+              abs_gap: float | None = None) -> tuple[StageInfo, np.ndarray]:
     """One stage: new costs, the time left and (if `warm`) a warm start. Returns the best
     solution known: the start when the solver found nothing in time. `integral` says the
-    objective takes integer values only, so its bound rounds up (`INTEGRAL_ABS_GAP`)."""
+    objective takes integer values only, so its bound rounds up (`INTEGRAL_ABS_GAP`);
+    `abs_gap` sets another absolute gap at which HiGHS may stop."""
     t = time.perf_counter()
     h.setOptionValue("time_limit", max(deadline - t, 0.01))
-    h.setOptionValue("mip_abs_gap", INTEGRAL_ABS_GAP if integral else 1e-6)
+    if abs_gap is None:
+        abs_gap = INTEGRAL_ABS_GAP if integral else 1e-6
+    h.setOptionValue("mip_abs_gap", abs_gap)
     h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32),
                      np.ascontiguousarray(cost, dtype=np.float64))
     h.clearSolver()
@@ -104,7 +108,8 @@ def run_stage(h: highspy._core._Highs, name: str, start: np.ndarray, deadline: f
         # HiGHS 1.16, after a row-bound change and a warm start on a re-used MIP, has reported
         # an objective (and bound) that its own solution does not have; caught by
         # tests/test_forcegen_exact.py. Never trust such a result: solve the stage cold.
-        cold_info, cold = run_stage(h, name, start, deadline, cost, warm=False, integral=integral)
+        cold_info, cold = run_stage(h, name, start, deadline, cost, warm=False, integral=integral,
+                                    abs_gap=abs_gap)
         mine = float(cost @ sol)
         if cold_info.status != "optimal" and mine < cold_info.objective - 1e-9 and feasible(h, sol):
             # the cold solve ran out of time behind it: keep the warm solution, checked here

@@ -124,8 +124,11 @@ def test_fair_shares_match_force_generation() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=40))
+@given(st.lists(st.floats(0, 1e6, allow_nan=False, allow_subnormal=False), min_size=1,
+                max_size=40))
 def test_gini_and_herfindahl_against_definitions(x: list[float]) -> None:
+    # no subnormals: at 5e-324 the reference's own mean rounds to 0 (hypothesis found
+    # [0, 5e-324], Gini 0.5 against a reference of inf); contributions are personnel or money
     a = np.array(x)
     if a.sum() <= 0:
         assert math.isnan(gini(a)) and math.isnan(herfindahl(a))

@@ -5,10 +5,10 @@ on the transport part of the model alone (pledge capacity and demand), keeping t
 the tiers before it; a tier the plan so far already fills is 0 without a solve. Stage 2a
 (`nations`) solves the whole model with every tier's optimum kept and minimises leaderless
 components, then the number of nations per component (an integral objective, so HiGHS can
-close it exactly). Given a baseline plan (the source state
-of a contingency event), stage `stability` keeps that count and minimises the baseline units
-that leave their position (same pledge, same requirement), so units stay put unless the new
-state gives a reason. Stage 2b (`fair-share-cost`) keeps all of these, fixes which nations
+close it exactly). Given a baseline plan (the source state of a contingency event), stage
+`stability` keeps that count and minimises the baseline units that leave their position
+(same pledge, same requirement), so units stay put unless the new state gives a reason.
+Stage 2b (`fair-share-cost`) keeps all of these, fixes which nations
 take part in which component (`y`) to the solution so far, and minimises the deviation from
 fair shares, then cost; `fair-share-open` (optional) then frees `y` again and improves that
 optimum in the time left. Splitting 2a from 2b matters: with the small fair-share and cost
@@ -199,8 +199,9 @@ def _tier_stage(h: highspy._core._Highs, name: str, start: np.ndarray, deadline:
     The nudge lets the next tiers' stages be skipped whenever this plan leaves them nothing
     (on the large synthetic instance, two of three solves: 0.5 s of stage 1's 1.0 s). With w
     the weight, w·Σ later ≤ ¼; HiGHS stops at an absolute gap of ½, which proves this tier
-    exactly (its unmet is integral: ≤ bound + ½ ≤ optimum + ¾) without proving the nudge,
-    and the tier's bound is the combined bound less ¼, rounded up.
+    exactly (its unmet is integral: ≤ bound + ½ ≤ optimum + ¾; beyond 500 units the 0.1 %
+    relative gap may stop it first, as before) without proving the nudge, and the tier's
+    bound is the combined bound less ¼, rounded up.
     """
     cost = np.zeros(len(start))
     cost[mine] = 1.0

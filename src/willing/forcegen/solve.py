@@ -4,21 +4,21 @@ Stage 1 (one solve per priority tier, essential first) minimises the unmet units
 on the transport part of the model alone (pledge capacity and demand), keeping the optimum of
 the tiers before it; a tier the plan so far already fills is 0 without a solve. Stage 2a
 (`nations`) solves the whole model with every tier's optimum kept and minimises leaderless
-components, then the number of nations per component (an integral objective, so HiGHS can
-close it exactly). Given a baseline plan (the source state of a contingency event), stage
-`stability` keeps that count and minimises the baseline units that leave their position
-(same pledge, same requirement), so units stay put unless the new state gives a reason.
-Stage 2b (`fair-share-cost`) keeps all of these, fixes which nations
-take part in which component (`y`) to the solution so far, and minimises the deviation from
-fair shares, then cost; `fair-share-open` (optional) then frees `y` again and improves that
-optimum in the time left. Splitting 2a from 2b matters: with the small fair-share and cost
-terms in the same objective, HiGHS must prove a fractional tie-breaker to 0.1 % before it
-can stop, and the large instance never finishes (bench/forcegen.py).
+components, then the number of nations per component (an integral objective, so HiGHS can close
+it exactly). Given a baseline plan (the source state of a contingency event), stage `stability`
+keeps that count and minimises the baseline units that leave their position (same pledge, same
+requirement), so units stay put unless the new state gives a reason. Stage 2b
+(`fair-share-cost`) keeps all of these, fixes which nations take part in which component (`y`)
+to the solution so far, and minimises the deviation from fair shares, then cost;
+`fair-share-open` (optional) then frees `y` again and improves that optimum in the time left.
+Splitting 2a from 2b matters: with the small fair-share and cost terms in the same objective,
+HiGHS must prove a fractional tie-breaker to 0.1 % before it can stop, and the large instance
+never finishes (bench/forcegen.py).
 
-One HiGHS instance serves each model (the transport model of stage 1, the whole model of
-the later stages): between stages only costs, bounds and added rows (and the stability
-columns) change, and each stage starts from the previous stage's
-solution, so a time limit always leaves a feasible plan, reported with its gap.
+One HiGHS instance serves each model (the transport model of stage 1, the whole model of the
+later stages): between stages only costs, bounds and added rows (and the stability columns)
+change, and each stage starts from the previous stage's solution, so a time limit always leaves
+a feasible plan, reported with its gap.
 """
 
 from __future__ import annotations

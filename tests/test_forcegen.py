@@ -194,6 +194,25 @@ def test_time_limit_returns_a_consistent_plan() -> None:
     pools = {p.id: p.count for p in sc.pledges}
     used = r.allocation.groupby("pledge")["pool_units"].sum()
     assert all(used[p] <= pools[p] + 1e-9 for p in used.index)
+    # a reason that depends on the plan says so exactly when its stage did not finish
+    status = {s.name: s.status for s in r.solver.stages}
+    note = "stopped at its time limit"
+    for g in r.gaps.itertuples():
+        assert (note in g.reason) == (g.reason_code == "capacity"
+                                      and status[f"unmet-{g.priority}"] != "optimal")
+    leaderless = r.leads[r.leads["status"] == "leaderless"]
+    assert all((note in why) == (status["nations"] != "optimal") for why in leaderless["reason"])
+
+
+def test_a_leaderless_component_under_a_time_limit_says_a_lead_may_exist() -> None:
+    # large ceasefire at 1 s: the nations stage cannot finish, and its start leaves components
+    # without a lead that a longer run finds (every component is led in bench/README.md)
+    sc = synthetic_scenario(nations=60, pledges=5000, requirements=500, states=1, seed=0)
+    r = willing.plan(sc, time_limit=1.0)
+    assert next(s for s in r.solver.stages if s.name == "nations").status != "optimal"
+    leaderless = r.leads[r.leads["status"] == "leaderless"]
+    assert len(leaderless)
+    assert all("a longer time limit may find one" in why for why in leaderless["reason"])
 
 
 def test_result_tables_and_html() -> None:

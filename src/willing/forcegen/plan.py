@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -165,6 +165,9 @@ def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
     for j in np.nonzero(req_df["unmet"].to_numpy() > 0)[0]:
         r = reqs[j]
         why = gaps.explain(scenario, state, r, int(j), mk, valid)
+        if why.code == "capacity":  # only capacity depends on the plan; the rest are caveats
+            why = replace(why, text=why.text + _unproven(info, f"unmet-{r.priority}",
+                                                         "this tier", "fill more"))
         gap_rows.append({
             "requirement": r.id, "mission_line": r.mission_line, "component": r.component,
             "capability": r.capability, "region": r.region, "role": r.role,
@@ -177,7 +180,8 @@ def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
         "requirement", "mission_line", "component", "capability", "region", "role", "priority",
         "required", "filled", "unmet", "unmet_personnel", "reason_code", "reason"])
 
-    leads = _leads(scenario, ra, fm, values, alloc)
+    leads = _leads(scenario, ra, fm, values, alloc, _unproven(info, "nations", "the leads",
+                                                               "find one"))
     by_component = _by_component(ra, req_df, alloc, leads)
     by_nation = _by_nation(scenario, fm, alloc)
     return PlanResult(scenario=scenario, state=state, requirements=req_df, allocation=alloc,
@@ -186,8 +190,20 @@ def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
                       seconds=time.perf_counter() - t0, requirement_list=reqs)
 
 
+def _unproven(info: SolveInfo, stage: str, what: str, may: str) -> str:
+    """What a reason must add when the stage that decides it stopped at the time limit: the
+    reason is then true of this plan, not necessarily of the best one."""
+    st = next((s for s in info.stages if s.name == stage), None)
+    if st is None or st.status == "optimal":
+        return ""
+    return (f"; the solver stopped at its time limit before proving {what} (stage {stage}, "
+            f"gap {st.mip_gap:.1%}), so a longer time limit may {may}")
+
+
 def _leads(scenario: Scenario, ra: arrays.RequirementArrays, fm: ForceModel, values: np.ndarray,
-           alloc: pd.DataFrame) -> pd.DataFrame:
+           alloc: pd.DataFrame, unproven: str) -> pd.DataFrame:
+    """The lead of each component with demand, or why it has none (`unproven`: what to add
+    when the nations stage did not finish)."""
     c = fm.cols
     nations = list(scenario.spec.nations)
     share_min = {line.component: line.lead_share_min for line in scenario.spec.mission_lines.values()}
@@ -211,7 +227,8 @@ def _leads(scenario: Scenario, ra: arrays.RequirementArrays, fm: ForceModel, val
         else:
             why = (f"no HQ-capable nation willing to lead can contribute to {comp}"
                    if comp not in candidates else
-                   f"no HQ-capable participant brings {share_min[comp]:.0%} of {comp}'s personnel")
+                   f"no HQ-capable participant brings {share_min[comp]:.0%} of {comp}'s "
+                   f"personnel{unproven}")
             rows.append({"component": comp, "lead": None, "lead_personnel": 0,
                          "component_personnel": int(total), "lead_share": 0.0,
                          "lead_share_min": share_min[comp], "status": "leaderless",

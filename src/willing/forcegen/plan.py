@@ -196,8 +196,10 @@ def _unproven(info: SolveInfo, stage: str, what: str, may: str) -> str:
     st = next((s for s in info.stages if s.name == stage), None)
     if st is None or st.status == "optimal":
         return ""
-    return (f"; the solver stopped at its time limit before proving {what} (stage {stage}, "
-            f"gap {st.mip_gap:.1%}), so a longer time limit may {may}")
+    how = "at its time limit" if st.status == "time-limit" else f"({st.status})"
+    gap = f", gap {st.mip_gap:.1%}" if np.isfinite(st.mip_gap) else ""
+    return (f"; the solver stopped {how} before proving {what} (stage {stage}{gap}), so a "
+            f"longer time limit may {may}")
 
 
 def _leads(scenario: Scenario, ra: arrays.RequirementArrays, fm: ForceModel, values: np.ndarray,

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 import willing
 from willing.forcegen.model import TRANSPORT_BLOCKS
 from willing.forcegen.plan import build_model
+from willing.forcegen.solve import unmet_tiers
 from willing.scenario import Scenario
 from willing.synthetic import SIZES, synthetic_scenario
 
@@ -72,7 +73,7 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     fm, ra = built.fm, built.ra
     m, c = fm.milp, fm.cols
     a = m.a.tocsr()
-    tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
+    tiers, _ = unmet_tiers(fm, ra)
 
     def variables(n: int, tag: str) -> list[pulp.LpVariable]:
         return [pulp.LpVariable(f"{tag}{k}", float(m.col_lo[k]),

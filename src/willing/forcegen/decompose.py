@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from willing.forcegen.arrays import FloatArray, IntArray, RequirementArrays
 from willing.forcegen.benders import Cut, Subproblem, fewest_nations
 from willing.forcegen.highs import StageInfo, feasible, new_highs, pass_model, relative_gap, run_stage
-from willing.forcegen.model import ForceModel
+from willing.forcegen.model import ForceModel, complete_fair_share, most_personnel
 
 SPLIT_ROUNDS = 3
 """How many times the slices may be given shares and solved again before the whole model
@@ -147,9 +147,7 @@ def _whole_units(fm: ForceModel, s: Slice, h: highspy._core._Highs, deadline: fl
     iy = np.nonzero(is_y)[0]
     il = np.nonzero(is_l)[0]
     iz = np.nonzero((cols >= c.z0) & (cols < c.z0 + c.n_z))[0]
-    size = np.bincount(fm.nm_of_pair, weights=fm.pair_personnel * fm.milp.col_hi[:c.n_x],
-                       minlength=c.n_y)
-    il = il[np.argsort(-size[nm[il]], kind="stable")]  # largest lead first
+    il = il[np.argsort(-most_personnel(fm)[nm[il]], kind="stable")]  # largest lead first
     lo0, hi0 = fm.milp.col_lo[cols], fm.milp.col_hi[cols]
     every = np.arange(len(cols), dtype=np.int32)
     cost = fm.weights["nations"][cols]
@@ -158,12 +156,13 @@ def _whole_units(fm: ForceModel, s: Slice, h: highspy._core._Highs, deadline: fl
     def whole(on: np.ndarray) -> tuple[str, tuple[float, np.ndarray] | None]:
         members = nm[iy[on]]
         leads = il[np.isin(nm[il], members)]
+        set_lo, set_hi = lo0.copy(), hi0.copy()
+        set_hi[(nm >= 0) & ~np.isin(nm, members)] = 0.0  # no one else's units
+        set_lo[iy], set_hi[iy] = on, on
+        set_hi[il] = 0.0
         try:
             for lead in [*leads, None]:
-                lo, hi = lo0.copy(), hi0.copy()
-                hi[(nm >= 0) & ~np.isin(nm, members)] = 0.0  # no one else's units
-                lo[iy], hi[iy] = on, on
-                hi[il] = 0.0
+                lo, hi = set_lo.copy(), set_hi.copy()
                 if lead is None:  # leaderless, when no member can lead
                     lo[iz] = 1.0
                 else:
@@ -308,21 +307,6 @@ def _split_shared(fm: ForceModel, parts: list[Slice],
     rows = sp.csr_matrix((np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
                          shape=(len(shares), fm.cols.total))
     return rows, np.array(shares), sorted(todo)
-
-
-def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:
-    """Set the personnel and fair-share deviation columns of `v` from its x columns."""
-    c = fm.cols
-    pers = np.bincount(fm.nm_of_pair, weights=np.round(v[:c.n_x]) * fm.pair_personnel,
-                       minlength=c.n_y)
-    v[c.p0:c.p0 + c.n_y] = pers
-    if c.n_e:
-        by_nation = np.bincount(fm.nm_nation, weights=pers,
-                                minlength=int(fm.fair_nations.max()) + 1)
-        mine = by_nation[fm.fair_nations]
-        dev = mine - fm.fair_share * mine.sum()
-        v[c.e0:c.e0 + c.n_e] = np.maximum(dev, 0)
-        v[c.e0 + c.n_e:c.e0 + 2 * c.n_e] = np.maximum(-dev, 0)
 
 
 def _over_shared(fm: ForceModel, v: np.ndarray) -> tuple[sp.csr_matrix, FloatArray, IntArray]:

@@ -367,3 +367,26 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
                       fair_nations=fair_nations, fair_share=fair_share,
                       lead_share_min=lead_share_min, cols=cols, milp=milp,
                       weights={"nations": nations, "balance": balance})
+
+
+def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:
+    """Set the personnel and fair-share deviation columns of `v` from its x columns."""
+    c = fm.cols
+    pers = np.bincount(fm.nm_of_pair, weights=np.round(v[:c.n_x]) * fm.pair_personnel,
+                       minlength=c.n_y)
+    v[c.p0:c.p0 + c.n_y] = pers
+    if c.n_e:
+        by_nation = np.bincount(fm.nm_nation, weights=pers,
+                                minlength=int(fm.fair_nations.max()) + 1)
+        mine = by_nation[fm.fair_nations]
+        dev = mine - fm.fair_share * mine.sum()
+        v[c.e0:c.e0 + c.n_e] = np.maximum(dev, 0)
+        v[c.e0 + c.n_e:c.e0 + 2 * c.n_e] = np.maximum(-dev, 0)
+
+
+def most_personnel(fm: ForceModel) -> FloatArray:
+    """The personnel each (nation, component) pair could bring, every unit column at its
+    bound: how the start heuristics rank nations, largest first."""
+    c = fm.cols
+    return np.bincount(fm.nm_of_pair, weights=fm.pair_personnel * fm.milp.col_hi[:c.n_x],
+                       minlength=c.n_y).astype(np.float64)

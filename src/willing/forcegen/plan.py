@@ -87,15 +87,14 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     if state not in scenario.spec.states:
         raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
     built = build_model(scenario, state, fair_share_key)
-    reqs, pa, ra, mk, valid, fm = built.reqs, built.pa, built.ra, built.masks, built.valid, built.fm
     build_s = time.perf_counter() - t0
-    kept = None if baseline is None else _baseline_units(scenario, reqs, fm, baseline)
-    values, info = solve(fm, ra, time_limit=max(time_limit - build_s, 0.01),
+    kept = None if baseline is None else _baseline_units(scenario, built.reqs, built.fm, baseline)
+    values, info = solve(built.fm, built.ra, time_limit=max(time_limit - build_s, 0.01),
                          mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept,
                          baseline_total=0.0 if baseline is None
                          else float(baseline.allocation["units"].sum()),
                          open_fair_share=open_fair_share, by_component=by_component)
-    return _read_back(scenario, state, reqs, pa, ra, mk, valid, fm, values, info, t0)
+    return _read_back(scenario, state, built, values, info, t0)
 
 
 def _baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: ForceModel,
@@ -121,10 +120,9 @@ def plan_for(scenario: Scenario | PlanResult, state: str | None = None, *,
     return plan(scenario, state, time_limit=time_limit)
 
 
-def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
-               pa: arrays.PledgeArrays, ra: arrays.RequirementArrays, mk: arrays.Masks,
-               valid: np.ndarray, fm: ForceModel, values: np.ndarray, info: SolveInfo,
-               t0: float) -> PlanResult:
+def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
+               info: SolveInfo, t0: float) -> PlanResult:
+    reqs, pa, ra, fm = built.reqs, built.pa, built.ra, built.fm
     c = fm.cols
     x = np.round(values[:c.n_x]).astype(np.int64)
     used = np.nonzero(x > 0)[0]
@@ -164,7 +162,7 @@ def _read_back(scenario: Scenario, state: str, reqs: list[sizing.Requirement],
     gap_rows = []
     for j in np.nonzero(req_df["unmet"].to_numpy() > 0)[0]:
         r = reqs[j]
-        why = gaps.explain(scenario, state, r, int(j), mk, valid)
+        why = gaps.explain(scenario, state, r, int(j), built.masks, built.valid)
         if why.code == "capacity":  # only capacity depends on the plan; the rest are caveats
             why = replace(why, text=why.text + _unproven(info, f"unmet-{r.priority}",
                                                          "this tier", "fill more"))

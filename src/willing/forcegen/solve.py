@@ -31,9 +31,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
-from willing.forcegen.decompose import complete_fair_share, nations_by_component
+from willing.forcegen.decompose import nations_by_component
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, relative_gap, run_stage
-from willing.forcegen.model import TRANSPORT_BLOCKS, ForceModel
+from willing.forcegen.model import TRANSPORT_BLOCKS, ForceModel, complete_fair_share, most_personnel
 from willing.scenario.model import PRIORITY_ORDER
 
 FAIR_SHARE_SCOPE = "participation y[n,m] fixed to the nations (or stability) stage's solution"
@@ -277,8 +277,7 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
     """
     c = fm.cols
     weight = fm.pair_personnel * fm.milp.col_hi[:c.n_x]  # personnel a pair could bring
-    size = np.bincount(fm.nm_of_pair, weights=weight, minlength=c.n_y)
-    order = np.lexsort((-size, fm.nm_comp))  # by component, largest first
+    order = np.lexsort((-most_personnel(fm), fm.nm_comp))  # by component, largest first
     allowed = np.zeros(c.n_y, dtype=bool)
     lead_ok = np.zeros(c.n_y, dtype=bool)
     lead_ok[fm.lead_nm] = True

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 import willing
+from willing.forcegen.highs import StageInfo
+from willing.forcegen.solve import SolveInfo
 from willing.scenario import Scenario, from_spec
 from willing.scenario.model import ScenarioSpec
 from willing.synthetic import synthetic_scenario
@@ -202,6 +204,31 @@ def test_time_limit_returns_a_consistent_plan() -> None:
                                       and status[f"unmet-{g.priority}"] != "optimal")
     leaderless = r.leads[r.leads["status"] == "leaderless"]
     assert all((note in why) == (status["nations"] != "optimal") for why in leaderless["reason"])
+    # and the summary says which objective is not proven: the first stage that is not
+    first = next((s for s in r.solver.stages if s.status != "optimal"), None)
+    proof = r.summary()["solver_proof"]
+    assert ("not proven" in proof) == (first is not None)
+    if first is not None:
+        assert proof.startswith("proven: unmet essential demand") == (first.name != "unmet-essential")
+
+
+def _solved(*stages: tuple[str, str, float]) -> SolveInfo:
+    infos = [StageInfo(name, status, 1.0, gap, 0.1) for name, status, gap in stages]
+    return SolveInfo("optimal" if all(s.status == "optimal" for s in infos) else "time-limit",
+                     max(s.mip_gap for s in infos), 0.0, 0.3, infos)
+
+
+def test_the_proof_names_the_first_unproven_objective_and_what_came_before() -> None:
+    assert _solved(("unmet-essential", "optimal", 0.0), ("nations", "optimal", 0.0)).proof() == (
+        "every objective proven: unmet essential demand, leads and nations per component")
+    fair = _solved(("unmet-essential", "optimal", 0.0), ("nations", "optimal", 0.0),
+                   ("fair-share-cost", "time-limit", 0.0076))
+    assert fair.proof() == ("proven: unmet essential demand, leads and nations per component; "
+                            "not proven (time-limit, gap 0.76%): fair shares and cost")
+    # a later stage is solved for the unproven one's plan, so it is not called proven
+    early = _solved(("unmet-essential", "time-limit", float("inf")),
+                    ("fair-share-cost", "optimal", 0.0))
+    assert early.proof() == "not proven (time-limit): unmet essential demand"
 
 
 def test_a_leaderless_component_under_a_time_limit_says_a_lead_may_exist() -> None:

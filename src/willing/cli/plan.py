@@ -125,3 +125,5 @@ def render_plan(console: Console, r: PlanResult) -> None:
         f"{s['personnel_deployed']:,} personnel from {s['nations_contributing']} nations · "
         f"solver [bold]{s['solver_status']}[/], optimality gap {s['mip_gap']:.2%} · "
         f"{s['seconds']:.2f} s", highlight=False)
+    if s["solver_status"] != "optimal":
+        console.print(f"Solver {s['solver_proof']}", highlight=False)

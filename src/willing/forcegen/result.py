@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,7 @@ class PlanResult:
             "gaps": len(self.gaps),
             "solver_status": self.solver.status,
             "mip_gap": self.solver.mip_gap,
+            "solver_proof": self.solver.proof(),
             "seconds": round(self.seconds, 3),
         }
 
@@ -103,7 +105,9 @@ class PlanResult:
                 f"state {s['state']}</h3><p>coverage {s['coverage']:.1%} · essential "
                 f"{s['essential_coverage']:.1%} · {s['personnel_deployed']:,} personnel from "
                 f"{s['nations_contributing']} nations · {s['gaps']} gaps · solver "
-                f"{s['solver_status']} (gap {s['mip_gap']:.2%}) in {s['seconds']:.2f} s</p>")
+                f"{s['solver_status']} (gap {s['mip_gap']:.2%}) in {s['seconds']:.2f} s"
+                + ("" if s["solver_status"] == "optimal" else f"; {html.escape(s['solver_proof'])}")
+                + "</p>")
         return (head + "<h4>Leads</h4>" + self.leads.to_html(index=False)
                 + "<h4>Coverage</h4>" + self.coverage.to_html(index=False)
                 + "<h4>Gaps</h4>" + self.gaps.to_html(index=False)

@@ -71,6 +71,39 @@ class SolveInfo:
     def optimal(self) -> bool:
         return self.status == "optimal"
 
+    def proof(self) -> str:
+        """Which objectives are proven best, in the order they rank, and the first that is not.
+
+        One gap for the whole plan hides which objective it belongs to: at a time limit on a
+        large scenario the unmet demand and the nation count are usually proven and only the
+        fair-share balance is not, and the planner should know that the gaps and leads are
+        then settled. Stages after an unproven one are solved for its plan, so they are not
+        listed as proven.
+        """
+        proven: list[str] = []
+        for s in self.stages:
+            if s.status != "optimal":
+                gap = f", gap {s.mip_gap:.2%}" if np.isfinite(s.mip_gap) else ""
+                head = f"proven: {', '.join(proven)}; " if proven else ""
+                return f"{head}not proven ({s.status}{gap}): {stage_meaning(s.name)}"
+            proven.append(stage_meaning(s.name))
+        return "every objective proven" + (f": {', '.join(proven)}" if proven else "")
+
+
+STAGE_MEANING = {
+    "nations": "leads and nations per component",
+    "stability": "units kept in place",
+    "fair-share-cost": "fair shares and cost",
+    "fair-share-open": "fair shares with participation free",
+}
+
+
+def stage_meaning(name: str) -> str:
+    """A stage's objective in a planner's words (`unmet-essential`: unmet essential demand)."""
+    if name.startswith("unmet-"):
+        return f"unmet {name.removeprefix('unmet-')} demand"
+    return STAGE_MEANING.get(name, name)
+
 
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
           mip_rel_gap: float = 1e-3, build_seconds: float = 0.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -104,6 +105,16 @@ def test_html_is_self_contained_with_every_section(packaged_bundle: dict) -> Non
     for sid in ("coalition", "allocation", "gaps", "leads", "burden", "assumptions"):
         assert any(s.id == sid for s in secs)
     assert "assumption-mark" in html
+
+
+def test_an_unproven_plan_says_which_objective_is_unproven(packaged_bundle: dict) -> None:
+    b = copy.deepcopy(packaged_bundle)
+    summary = b["plan"]["summary"]
+    summary["solver_status"] = "time-limit"
+    summary["solver_proof"] = "proven: unmet essential demand; not proven (time-limit): leads"
+    assert f"solver time-limit ({summary['solver_proof']})" in render(b)
+    del summary["solver_proof"]  # a run stored before the summary had it still renders
+    assert "solver time-limit</p>" in render(b)
 
 
 def test_report_of_a_stored_run_uses_its_results(tmp_path: Path) -> None:

@@ -85,12 +85,12 @@ class SolveInfo:
             if s.status != "optimal":
                 gap = f", gap {s.mip_gap:.2%}" if np.isfinite(s.mip_gap) else ""
                 head = f"proven: {', '.join(proven)}; " if proven else ""
-                return f"{head}not proven ({s.status}{gap}): {stage_meaning(s.name)}"
-            proven.append(stage_meaning(s.name))
+                return f"{head}not proven ({s.status}{gap}): {_meaning(s.name)}"
+            proven.append(_meaning(s.name))
         return "every objective proven" + (f": {', '.join(proven)}" if proven else "")
 
 
-STAGE_MEANING = {
+_STAGE_MEANING = {
     "nations": "leads and nations per component",
     "stability": "units kept in place",
     "fair-share-cost": "fair shares and cost",
@@ -98,11 +98,11 @@ STAGE_MEANING = {
 }
 
 
-def stage_meaning(name: str) -> str:
+def _meaning(name: str) -> str:
     """A stage's objective in a planner's words (`unmet-essential`: unmet essential demand)."""
     if name.startswith("unmet-"):
         return f"unmet {name.removeprefix('unmet-')} demand"
-    return STAGE_MEANING.get(name, name)
+    return _STAGE_MEANING.get(name, name)
 
 
 def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,

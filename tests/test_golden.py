@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
-from cases import CASES, golden_path, run, same, scenario_file  # noqa: E402
+from cases import CASES, golden_path, run, same, scenario_file
 
 
 @pytest.mark.parametrize(("scenario", "command"), CASES, ids=[f"{s}-{c}" for s, c in CASES])

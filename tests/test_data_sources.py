@@ -112,7 +112,7 @@ def test_every_row_names_a_source_or_an_assumption(name: str) -> None:
                                      "explain the figure after 'assumption:' in 'notes'")
 
 
-@pytest.mark.parametrize("name", [*DATA_FILES, "SOURCES.md"])
+@pytest.mark.parametrize("name", [*DATA_FILES, "SOURCES.md", "scenarios/ukraine-2026.yaml"])
 def test_sources_are_public(name: str) -> None:
     text = (packaged.DATA / name).read_text(encoding="utf-8")
     for line, content in enumerate(text.splitlines(), start=1):

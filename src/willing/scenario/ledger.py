@@ -13,7 +13,7 @@ import copy
 import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -211,11 +211,20 @@ def ledger_frame(entries: Sequence[LedgerEntry]) -> pd.DataFrame:
 
 
 def latest_steps(entries: Sequence[LedgerEntry], day: date) -> dict[tuple[str, str], LedgerEntry]:
-    """Each pledge's latest step on or before `day`, by (nation, capability or mission line)."""
+    """Each pledge's latest step on or before `day`, by (nation, capability or mission line).
+
+    A step that gives no count keeps the count of the pledge's earlier steps (a commitment need
+    not repeat the number announced), until the pledge is ruled out or withdrawn.
+    """
     latest: dict[tuple[str, str], LedgerEntry] = {}
     for e in sorted(entries, key=lambda e: e.date):
-        if e.date <= day:
-            latest[e.key] = e
+        if e.date > day:
+            continue
+        before = latest.get(e.key)
+        if (e.count is None and e.status in ACTIVE and before is not None
+                and before.status in ACTIVE and before.count is not None):
+            e = replace(e, count=before.count)
+        latest[e.key] = e
     return latest
 
 

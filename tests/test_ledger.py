@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def test_frame_has_one_row_per_entry() -> None:
 ])
 def test_a_bad_field_names_file_line_field_and_what_is_valid(field: str, value: str,
                                                              message: str) -> None:
-    values = dict(zip(COLUMNS, next(iter(__import__("csv").reader([GOOD]))), strict=True))
+    values = dict(zip(COLUMNS, next(csv.reader([GOOD])), strict=True))
     values[field] = value
     row = ",".join(f'"{v}"' for v in values.values())
     with pytest.raises(LedgerError) as err:

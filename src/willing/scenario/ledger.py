@@ -267,10 +267,12 @@ def as_of(doc: Mapping[str, Any], entries: Sequence[LedgerEntry], day: date,
     line_component = {line: spec.get("component") for line, spec in
                       (out.get("mission_lines") or {}).items() if isinstance(spec, dict)}
     latest = latest_steps(entries, day)
+    matcher = _Matcher(components, line_component)
     steps: list[AsOfStep] = []
     for iso, nation in (out.get("nations") or {}).items():
-        if not isinstance(nation, dict):
-            continue
+        own = nation.get("pledges", []) if isinstance(nation, dict) else None
+        if not isinstance(own, list) or not all(isinstance(p, dict) for p in own):
+            continue  # malformed: left as written for validation to report with its line
         mine = {cap: e for (n, cap), e in latest.items() if n == iso}
         if not mine:
             if not keep_unstated:
@@ -278,9 +280,7 @@ def as_of(doc: Mapping[str, Any], entries: Sequence[LedgerEntry], day: date,
             steps.append(AsOfStep(iso, "", None, "unstated",
                                   "pledges kept" if keep_unstated else "no statement: no pledge"))
             continue
-        matcher = _Matcher(components, line_component)
-        pledges = _active_pledges(iso, nation.get("pledges") or [], mine, templates, matcher,
-                                  in_ukraine, steps)
+        pledges = _active_pledges(iso, own, mine, templates, matcher, in_ukraine, steps)
         nation["pledges"] = _caveats(iso, pledges, mine, matcher, in_ukraine, steps)
     return out, steps
 
@@ -364,8 +364,9 @@ def _caveats(iso: str, pledges: list[dict[str, Any]], mine: Mapping[str, LedgerE
             if not matches(p, e.capability):
                 kept.append(p)
                 continue
-            allowed = (_scoped(p["regions"], "outside-ukraine", in_ukraine) if e.where == "ukraine"
-                       else _scoped(p["regions"], "ukraine", in_ukraine) if e.where == "outside-ukraine"
+            regions = p.get("regions") or []
+            allowed = (_scoped(regions, "outside-ukraine", in_ukraine) if e.where == "ukraine"
+                       else _scoped(regions, "ukraine", in_ukraine) if e.where == "outside-ukraine"
                        else [])
             if allowed:
                 kept.append({**p, "regions": allowed})

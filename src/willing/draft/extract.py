@@ -89,6 +89,7 @@ class Unknown:
 
     name: str
     sentence: str
+    at: int = field(default=-1, repr=False, compare=False)
 
 
 @dataclass
@@ -169,6 +170,7 @@ class _Sentence:
                for mid, s, e in names(sent.as_doc())]
         self.mentions: list[Mention] = []
         self.places: set[int] = set()
+        self.unknown_at: set[int] = set()
         for sp in filter_spans(raw):
             if sp.label_.startswith("GROUP:"):
                 group = sp.label_.split(":", 1)[1]
@@ -260,7 +262,9 @@ def read(text: str) -> Reading:
         s = _Sentence(sent, doc, lex, names, cues, counted)
         reading.mentioned += [m.code for m in s.mentions if m.code not in reading.mentioned]
         founding_cues |= {sp.text.lower() for sp in s.tokens("FOUND")}
-        reading.unknown += _unknown(s)
+        unknown = _unknown(s)
+        reading.unknown += unknown
+        s.unknown_at = {u.at for u in unknown}
         first_word = sent[0].lower_ if len(sent) else ""
         if first_word not in CARRY_PRONOUNS:
             carried = []
@@ -285,7 +289,7 @@ def _clause(s: _Sentence, start: int, end: int, carried: list[tuple[Mention, flo
         nxt = cues[n + 1].start if n + 1 < len(cues) else end
         before = [m for m in actors if prev_end <= m.start < cue.start]
         blockers = [t for t in doc[(before[-1].end if before else prev_end):cue.start]
-                    if t.lower_ in lex.generic_actors]
+                    if t.lower_ in lex.generic_actors or t.i in s.unknown_at]
         blocking_groups = [g for g in groups if (before[-1].end if before else prev_end) <= g.start < cue.start]
         if blocking_groups or blockers:
             for g in blocking_groups:
@@ -389,7 +393,7 @@ def _unknown(s: _Sentence) -> list[Unknown]:
             try:
                 pycountry.countries.lookup(t.text)
             except LookupError:
-                out.append(Unknown(t.text, s.sent.text.strip()))
+                out.append(Unknown(t.text, s.sent.text.strip(), t.i))
     return out
 
 

@@ -382,8 +382,8 @@ def _unknown(s: _Sentence) -> list[Unknown]:
     heads = {sp.start for sp in s.tokens("HEAD")} | {sp.start for sp in s.tokens("STANCE")}
     out = []
     for t in s.sent:
-        if (t.i in known or not t.is_alpha or not t.is_title or t.text in lex.not_nations
-                or t.text in lex.nations):
+        if (t.i in known or not t.is_alpha or not t.is_title or t.is_stop or len(t) < 3
+                or t.text in lex.not_nations or t.text in lex.nations):
             continue
         nxt = t.i + 1
         if nxt not in heads and nxt < s.sent.end and doc[nxt].lower_ in (

@@ -31,11 +31,13 @@ def draft_cmd(
     file: Annotated[Path, typer.Argument(help="Text file: a joint statement or a news report (UTF-8).")],
     scenario: Annotated[str | None, typer.Option(
         "--scenario", help="Scenario whose nations the proposals change (file or packaged name).")] = None,
-    date: Annotated[str | None, typer.Option(help="Date of the statement, YYYY-MM-DD (default today).")] = None,
+    date: Annotated[str | None, typer.Option(
+        help="Date of the statement, YYYY-MM-DD (default today).")] = None,
     source: Annotated[str | None, typer.Option(help="Public source (URL) of the text.")] = None,
     as_json: JsonFlag = False,
     apply: Annotated[bool, typer.Option(
-        "--apply", help="Accept every proposal: write the scenario copy (-o) and/or the ledger (--ledger).")] = False,
+        "--apply", help="Accept every proposal: write the scenario copy (-o) and/or the ledger "
+                        "(--ledger).")] = False,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="With --apply: where to write the changed copy of the scenario.")] = None,
     ledger: Annotated[Path | None, typer.Option(

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from willing.draft.propose import NO_FORCES_IN_UKRAINE, WITHDRAWN, Proposal
-from willing.scenario import Scenario, parse_scenario
+from willing.scenario import Scenario, packaged, parse_scenario
 
 
 def apply_to_scenario(scenario: Scenario, proposals: list[Proposal], note: str) -> tuple[str, list[str]]:
@@ -27,6 +27,7 @@ def apply_to_scenario(scenario: Scenario, proposals: list[Proposal], note: str) 
     if not isinstance(doc, dict):
         raise ValueError(f"{scenario.file}: cannot edit this scenario as YAML")
     nations = doc["nations"]
+    figures = packaged.nations()
     in_ukraine = {rid for rid, r in scenario.spec.regions.items() if r.in_ukraine}
     done: list[str] = []
     for p in proposals:
@@ -43,6 +44,10 @@ def apply_to_scenario(scenario: Scenario, proposals: list[Proposal], note: str) 
             nations[c["nation"]]["willingness"] = 0.0
             done.append(f"{c['nation']}: willingness 0 (withdrawn)")
         elif p.kind == "new-nation" and c["nation"] not in nations:
+            if c["nation"] not in figures:
+                done.append(f"{c['nation']}: not added — not in the packaged nations table; add it "
+                            "by hand with population, gdp_usd_bn, milex_usd_bn, active_personnel")
+                continue
             entry = CommentedMap(tier=c["tier"], willingness=c["willingness"])
             if c["conditions"]:
                 entry["conditions"] = list(c["conditions"])

@@ -162,7 +162,8 @@ class _Sentence:
         by_kind: dict[str, list[Span]] = {}
         for mid, s, e in cues(sent.as_doc()):
             label = doc.vocab.strings[mid]
-            by_kind.setdefault(label.split(":")[0], []).append(Span(doc, sent.start + s, sent.start + e, label))
+            span = Span(doc, sent.start + s, sent.start + e, label)
+            by_kind.setdefault(label.split(":")[0], []).append(span)
         # longest cue wins within a kind: "does not rule out" over "rule out"
         self.spans = {k: sorted(filter_spans(v), key=lambda sp: sp.start) for k, v in by_kind.items()}
         self.counted = [Span(doc, sent.start + s, sent.start + e) for _, s, e in counted(sent.as_doc())]
@@ -221,7 +222,7 @@ class _Sentence:
 
     def stance_cues(self, start: int, end: int) -> list[_Cue]:
         """Stance cues of a clause; a positive cue after a negation reads as `rules_out`."""
-        out = []
+        out: list[_Cue] = []
         for sp in self.inside("STANCE", start, end):
             kind = sp.label_.split(":", 1)[1]
             if kind in POSITIVE and kind != "considering":
@@ -288,9 +289,10 @@ def _clause(s: _Sentence, start: int, end: int, carried: list[tuple[Mention, flo
     for n, cue in enumerate(cues):
         nxt = cues[n + 1].start if n + 1 < len(cues) else end
         before = [m for m in actors if prev_end <= m.start < cue.start]
-        blockers = [t for t in doc[(before[-1].end if before else prev_end):cue.start]
+        gap = before[-1].end if before else prev_end
+        blockers = [t for t in doc[gap:cue.start]
                     if t.lower_ in lex.generic_actors or t.i in s.unknown_at]
-        blocking_groups = [g for g in groups if (before[-1].end if before else prev_end) <= g.start < cue.start]
+        blocking_groups = [g for g in groups if gap <= g.start < cue.start]
         if blocking_groups or blockers:
             for g in blocking_groups:
                 reading.groups.append(GroupStance(g.text, _number(g[0].text), cue.kind, s.sent.text))

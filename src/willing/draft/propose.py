@@ -81,7 +81,8 @@ def propose(reading: Reading, scenario: Scenario | None = None, *, date: str | N
     for st in reading.stances:
         iso = st.nation not in NON_ISO
         name = lex.name(st.nation)
-        if iso and (st.stance in POSITIVE and st.stance != "considering" or st.stance == "withdraws"):
+        pledge = st.stance in POSITIVE and st.stance != "considering"
+        if iso and (pledge or st.stance == "withdraws"):
             for cap in st.capabilities or ["unspecified"]:
                 entry = {"nation": st.nation, "date": date, "status": _status(st),
                          "capability": cap, "count": st.count if cap == "land" else None,

@@ -33,10 +33,13 @@ def load_text(path: Path) -> str:
         raise ValueError(f"{path}: {size:,} bytes; at most {MAX_CHARS:,} characters are read "
                          "(cut it to the statement or report)")
     data = path.read_bytes()
+    if b"\x00" in data:
+        raise ValueError(f"{path}: looks binary (it holds NUL bytes); give plain UTF-8 text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); give plain UTF-8 text") from None
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded); give plain "
+                         "UTF-8 text") from None
     return check_text(text, str(path))
 
 

@@ -356,22 +356,11 @@ def _record(s: _Sentence, cue: _Cue, chosen: list[tuple[Mention, float]], start:
         if m.code in seen or m.code in lex.context_only:
             continue
         seen.add(m.code)
-        confidence = conf - (0.2 if m.group else 0.0) - (0.1 if m.text not in _plain_names(m.code) else 0.0)
+        confidence = conf - (0.2 if m.group else 0.0) - (0.1 if m.text in lex.speakers else 0.0)
         reading.stances.append(Stance(
             nation=m.code, stance=stance, capabilities=caps, conditions=conds, count=count,
             sentence=s.sent.text.strip(), mention=m.text, confidence=round(max(0.1, confidence), 2),
             committed=committed and stance in POSITIVE, lead=lead and stance in POSITIVE))
-
-
-@cache
-def _plain_names(code: str) -> frozenset[str]:
-    """The name and adjectives of a nation (a leader's surname or a capital is less sure)."""
-    import pycountry
-
-    c = pycountry.countries.get(alpha_3=code)
-    names = {getattr(c, a, None) for a in ("name", "common_name", "official_name")} if c else set()
-    terms = [t for t, cd in lexicon().nations.items() if cd == code]
-    return frozenset({n for n in names if n} | set(terms[:4]))
 
 
 def _unknown(s: _Sentence) -> list[Unknown]:

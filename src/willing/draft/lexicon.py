@@ -24,6 +24,8 @@ class Lexicon:
 
     nations: dict[str, str]
     """term (case as written) → code; ambiguous terms are dropped."""
+    speakers: frozenset[str]
+    """Terms that name a nation through its capital or a leader (less sure than its name)."""
     groups: dict[str, tuple[str, ...]]
     context_only: frozenset[str]
     titles: tuple[str, ...]
@@ -66,8 +68,10 @@ def lexicon() -> Lexicon:
     seen: dict[str, set[str]] = {}
     for term, code in _pycountry_terms().items():
         seen.setdefault(term, set()).add(code)
-    for code, terms in raw["nations"].items():
-        for t in terms:
+    speakers: set[str] = set()
+    for code, entry in raw["nations"].items():
+        speakers |= {str(t) for t in entry.get("speakers", [])}
+        for t in [*entry.get("names", []), *entry.get("speakers", [])]:
             seen.setdefault(str(t), set()).add(str(code))
     nations = {t: next(iter(codes)) for t, codes in seen.items() if len(codes) == 1}
 
@@ -79,6 +83,7 @@ def lexicon() -> Lexicon:
 
     return Lexicon(
         nations=nations,
+        speakers=frozenset(speakers),
         groups={str(k): tuple(v) for k, v in raw["groups"].items()},
         context_only=frozenset(raw["context_only"]),
         titles=tup("titles"),

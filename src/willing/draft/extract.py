@@ -159,16 +159,17 @@ class _Sentence:
     def __init__(self, sent: Span, doc: Doc, lex: Lexicon, names: PhraseMatcher,
                  cues: PhraseMatcher, counted: Matcher) -> None:
         self.sent, self.doc, self.lex = sent, doc, lex
+        sdoc = sent.as_doc()
         by_kind: dict[str, list[Span]] = {}
-        for mid, s, e in cues(sent.as_doc()):
+        for mid, s, e in cues(sdoc):
             label = doc.vocab.strings[mid]
             span = Span(doc, sent.start + s, sent.start + e, label)
             by_kind.setdefault(label.split(":")[0], []).append(span)
         # longest cue wins within a kind: "does not rule out" over "rule out"
         self.spans = {k: sorted(filter_spans(v), key=lambda sp: sp.start) for k, v in by_kind.items()}
-        self.counted = [Span(doc, sent.start + s, sent.start + e) for _, s, e in counted(sent.as_doc())]
+        self.counted = [Span(doc, sent.start + s, sent.start + e) for _, s, e in counted(sdoc)]
         raw = [Span(doc, sent.start + s, sent.start + e, doc.vocab.strings[mid])
-               for mid, s, e in names(sent.as_doc())]
+               for mid, s, e in names(sdoc)]
         self.mentions: list[Mention] = []
         self.places: set[int] = set()
         self.unknown_at: set[int] = set()

@@ -69,6 +69,11 @@ def draft(text: str, scenario: Scenario | None = None, *, date: str | None = Non
 
 def propose(reading: Reading, scenario: Scenario | None = None, *, date: str | None = None,
             source: str | None = None) -> Draft:
+    """The proposals of a reading (docs/draft.md lists each kind and when it is made).
+
+    A considering nation gets no ledger entry (nothing is pledged yet) but may be proposed as
+    a new member; caveats and conditions are proposed only for nations the scenario has.
+    """
     lex = lexicon()
     out = Draft(
         unknown=[{"name": u.name, "sentence": u.sentence} for u in reading.unknown],

@@ -26,7 +26,7 @@ import pulp
 import scipy.sparse as sp
 
 import willing
-from willing.forcegen.model import TRANSPORT_BLOCKS
+from willing.forcegen.model import TRANSPORT_BLOCKS, transport_columns
 from willing.forcegen.plan import build_model
 from willing.forcegen.solve import unmet_tiers
 from willing.scenario import Scenario
@@ -82,24 +82,25 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
                 for k in range(n)]
 
     # stage 1: transport rows, x and u columns
-    n1 = c.n_x + c.n_u
+    n1 = transport_columns(fm)
+    u = c.columns("u")
     v1 = variables(n1, "t")
     p1 = pulp.LpProblem("transport", pulp.LpMinimize)
     keep = m.rows(*TRANSPORT_BLOCKS)
     _rows(p1, v1, a[keep][:, :n1].tocsr(), m.row_lo[keep], m.row_hi[keep], "r")
     timed_out, best = False, []
     for i, tier in enumerate(tiers):
-        p1.setObjective(pulp.lpSum(v1[c.u0 + j] for j in tier))
+        p1.setObjective(pulp.lpSum(v1[k] for k in u[tier]))
         timed_out |= _solve(p1, deadline)
         best.append(float(round(pulp.value(p1.objective) or 0.0)))
-        p1 += pulp.lpSum(v1[c.u0 + j] for j in tier) <= best[-1] + 0.5, f"tier{i}"
+        p1 += pulp.lpSum(v1[k] for k in u[tier]) <= best[-1] + 0.5, f"tier{i}"
 
     # stage 2a and 2b: the whole model
     v = variables(c.total, "v")
     p2 = pulp.LpProblem("force", pulp.LpMinimize)
     _rows(p2, v, a, m.row_lo, m.row_hi, "r")
     for i, tier in enumerate(tiers):
-        p2 += pulp.lpSum(v[c.u0 + j] for j in tier) <= best[i] + 0.5, f"tier{i}"
+        p2 += pulp.lpSum(v[k] for k in u[tier]) <= best[i] + 0.5, f"tier{i}"
     w = fm.weights["nations"]
     count = pulp.LpAffineExpression([(v[k], float(w[k])) for k in np.nonzero(w)[0]])
     p2.setObjective(count)

@@ -26,7 +26,8 @@ import pulp
 import scipy.sparse as sp
 
 import willing
-from willing.forcegen.model import TRANSPORT_BLOCKS, transport_columns
+from willing.forcegen.blocks import in_stage
+from willing.forcegen.model import transport_columns
 from willing.forcegen.plan import build_model
 from willing.forcegen.solve import unmet_tiers
 from willing.scenario import Scenario
@@ -86,7 +87,7 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     u = c.columns("u")
     v1 = variables(n1, "t")
     p1 = pulp.LpProblem("transport", pulp.LpMinimize)
-    keep = m.rows(*TRANSPORT_BLOCKS)
+    keep = m.rows(*in_stage("unmet"))
     _rows(p1, v1, a[keep][:, :n1].tocsr(), m.row_lo[keep], m.row_hi[keep], "r")
     timed_out, best = False, []
     for i, tier in enumerate(tiers):

@@ -35,25 +35,26 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, IntArray
-from willing.forcegen.blocks import blocks_where
+from willing.forcegen.blocks import in_subproblem
 from willing.forcegen.highs import new_highs, pass_model
 from willing.forcegen.model import ForceModel
 
-SUBPROBLEM_BLOCKS = blocks_where(lambda b: b.subproblem)
-"""The rows that decide whether a set of nations fills a component. Within one component a
-pledge's capacity and rotation-floor rows have the same terms as its participation rows with
-y = 1, so they add nothing; left in, the LP may put their duals there, on a constant
-right-hand side, and the cut would not see that dropping the nation loses the pledge. The
-lead rows are left out: a relaxation."""
-
 
 class Subproblem:
-    """The units LP of one slice, for one set of nations at a time."""
+    """The units LP of one slice, for one set of nations at a time.
+
+    Its rows are the blocks registered with `subproblem=True` (`in_subproblem`): those that
+    decide whether a set of nations fills a component. Within one component a pledge's
+    capacity and rotation-floor rows have the same terms as its participation rows with
+    y = 1, so they add nothing; left in, the LP may put their duals there, on a constant
+    right-hand side, and the cut would not see that dropping the nation loses the pledge. The
+    lead rows are left out: a relaxation.
+    """
 
     def __init__(self, fm: ForceModel, cols: IntArray, rows: IntArray, tier_rows: sp.csr_matrix,
                  tier_hi: FloatArray) -> None:
         m = fm.milp
-        rows = rows[np.isin(rows, m.rows(*SUBPROBLEM_BLOCKS))]
+        rows = rows[np.isin(rows, m.rows(*in_subproblem()))]
         self.x = np.nonzero(fm.cols.mask("x", cols))[0]
         self.y = np.nonzero(fm.cols.mask("y", cols))[0]
         master_of_nm = np.full(fm.cols.size("y"), -1, dtype=np.int64)

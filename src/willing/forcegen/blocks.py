@@ -170,6 +170,8 @@ def register(block: VariableBlock | ConstraintBlock) -> None:
     if unknown:
         raise ValueError(f"block '{block.name}': unknown stages {sorted(unknown)}; "
                          f"valid: {', '.join(STAGES)}")
+    if not block.domains and (isinstance(block, VariableBlock) or block.build is not None):
+        raise ValueError(f"block '{block.name}' has no domains to name its rows or columns by")
     if isinstance(block, VariableBlock):
         VARIABLES[block.name] = block
     else:
@@ -191,10 +193,23 @@ def blocks_where(test: Callable[[ConstraintBlock], bool]) -> tuple[str, ...]:
     return tuple(b.name for b in CONSTRAINT_BLOCKS.values() if b.build is not None and test(b))
 
 
+def in_stage(stage: str) -> tuple[str, ...]:
+    """The built blocks a stage's model holds (`unmet`: the transport model of stage 1)."""
+    return blocks_where(lambda b: stage in b.stages)
+
+
+def sliced(how: Slicing) -> tuple[str, ...]:
+    """The built blocks that sit in the slices by component as `how` says."""
+    return blocks_where(lambda b: b.slicing == how)
+
+
+def in_subproblem() -> tuple[str, ...]:
+    """The built blocks of the Benders subproblem (benders.py)."""
+    return blocks_where(lambda b: b.subproblem)
+
+
 def label(name: str, domains: Sequence[Domain], keys: Sequence[IntArray],
           labels: Mapping[str, Sequence[str]]) -> list[str]:
     """`name[label,label]` for each entry of a block: its keys read in their domains' labels."""
-    if not domains:
-        return [name] * (len(keys[0]) if keys else 0)
     cols = [np.asarray(labels[d], dtype=object)[k] for d, k in zip(domains, keys, strict=True)]
     return [f"{name}[{','.join(t)}]" for t in zip(*cols, strict=True)]

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, IntArray, RequirementArrays
 from willing.forcegen.benders import Cut, Subproblem, fewest_nations
-from willing.forcegen.blocks import blocks_where
+from willing.forcegen.blocks import sliced
 from willing.forcegen.highs import StageInfo, feasible, new_highs, pass_model, relative_gap, run_stage
 from willing.forcegen.model import (
     ForceModel,
@@ -45,13 +45,11 @@ SPLIT_ROUNDS = 3
 """How many times the slices may be given shares and solved again before the whole model
 takes over (each round keeps the shares of the rounds before, so conflicts only shrink)."""
 
-SHARED_BLOCKS = blocks_where(lambda b: b.slicing == "shared")
+SHARED_BLOCKS = sliced("shared")
 """Row blocks that may span components: ≤ rows over non-negative columns, so dropping the
 other components' terms only relaxes them (tests/test_forcegen_decompose.py checks that no
-other block does)."""
-
-OUTSIDE_SLICES = blocks_where(lambda b: b.slicing == "none")
-"""Row blocks no slice holds (fair share, a later stage's objective)."""
+other block does). The code reads `sliced("shared")` when it runs, so a block registered
+later counts too."""
 
 
 @dataclass
@@ -75,7 +73,7 @@ def slices(fm: ForceModel, ra: RequirementArrays) -> list[Slice]:
     col_comp = column_component(fm, ra)
     a = fm.milp.a.tocsc()
     in_stage = np.ones(a.shape[0], dtype=bool)
-    in_stage[fm.milp.rows(*OUTSIDE_SLICES)] = False
+    in_stage[fm.milp.rows(*sliced("none"))] = False
     out = []
     for m in fm.comp_with_demand:
         cols = np.nonzero(col_comp == m)[0]
@@ -309,7 +307,7 @@ def _split_shared(fm: ForceModel, parts: list[Slice],
 def _over_shared(fm: ForceModel, v: np.ndarray) -> tuple[sp.csr_matrix, FloatArray, IntArray]:
     """The shared rows (capacity, rotation floor), their bounds, and those `v` over-uses."""
     m = fm.milp
-    shared = m.rows(*SHARED_BLOCKS)
+    shared = m.rows(*sliced("shared"))
     cap, cap_hi = m.a.tocsr()[shared], m.row_hi[shared]
     return cap, cap_hi, np.nonzero(cap @ v > cap_hi + 1e-6)[0]
 

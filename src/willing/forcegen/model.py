@@ -20,14 +20,12 @@ import scipy.sparse as sp
 
 from willing.forcegen import formulation  # noqa: F401  (registers the model's blocks)
 from willing.forcegen.arrays import FloatArray, IntArray, PledgeArrays, RequirementArrays
-from willing.forcegen.blocks import CONSTRAINT_BLOCKS, VARIABLES, ModelIndex, Rows, blocks_where, label
+from willing.forcegen.blocks import CONSTRAINT_BLOCKS, VARIABLES, ModelIndex, Rows, label
 from willing.forcegen.highs import new_highs, pass_model, pass_names
 
 CONSTRAINTS: dict[str, str] = {name: b.description for name, b in CONSTRAINT_BLOCKS.items()}
 """Each constraint block's mathematics, so the docs and the report can print what was solved."""
 
-TRANSPORT_BLOCKS = blocks_where(lambda b: "unmet" in b.stages)
-"""The rows of stage 1 (unmet demand per tier): capacity and demand, over units alone."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +147,12 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
     built: list[tuple[str, Rows]] = []
     for name, c in CONSTRAINT_BLOCKS.items():
         got = c.build(ix) if c.build is not None else None
-        if got is not None:
-            built.append((name, got))
+        if got is None:
+            continue
+        if "unmet" in c.stages and len(got.col) and got.col.max() >= _transport_width(cols):
+            raise ValueError(f"block '{name}' is in stage 'unmet' but uses columns other than "
+                             "units (x) and unmet (u), which is all that stage solves")
+        built.append((name, got))
     row_block, first = [], 0
     for name, r in built:
         row_block.append((name, first, first + len(r)))
@@ -271,9 +273,13 @@ def column_participation(fm: ForceModel) -> IntArray:
 
 def transport_columns(fm: ForceModel) -> int:
     """How many columns stage 1 solves: the variable blocks of its stage, which lead."""
+    return _transport_width(fm.cols)
+
+
+def _transport_width(cols: Layout) -> int:
     names = [name for name, v in VARIABLES.items() if "unmet" in v.stages]
     assert names == list(VARIABLES)[:len(names)], "stage-1 variables must come first"
-    return fm.cols[names[-1]].stop
+    return cols[names[-1]].stop
 
 
 def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:

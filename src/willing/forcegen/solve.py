@@ -31,10 +31,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
+from willing.forcegen.blocks import in_stage
 from willing.forcegen.decompose import nations_by_component
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, relative_gap, run_stage
 from willing.forcegen.model import (
-    TRANSPORT_BLOCKS,
     ForceModel,
     complete_fair_share,
     most_personnel,
@@ -141,7 +141,7 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
 
     # stage 1: transport rows (capacity, demand) and x, u columns only
     n1 = transport_columns(fm)
-    keep = m.rows(*TRANSPORT_BLOCKS)
+    keep = m.rows(*in_stage("unmet"))
     a1 = sp.vstack([m.a.tocsr()[keep][:, :n1], tier_rows[:, :n1]])
     tier_hi = np.full(len(tiers), np.inf)
     h = new_highs(time_limit, mip_rel_gap)

@@ -8,16 +8,15 @@ the rows the solver adds between stages are checked by what they keep in a plan.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 import highspy
 import numpy as np
 import pytest
-from test_forcegen import land, nation, pledge, req, scenario
 
 import willing
+from test_forcegen import land, nation, pledge, req, scenario
 from willing.forcegen.blocks import (
     CONSTRAINT_BLOCKS,
     STAGES,
@@ -30,9 +29,9 @@ from willing.forcegen.blocks import (
     registered,
 )
 from willing.forcegen.model import ForceModel, write_model
+from willing.forcegen.plan import build_model
 from willing.forcegen.solve import FAIR_SHARE_SCOPE
 
-plan_module = importlib.import_module("willing.forcegen.plan")
 INF = np.inf
 PERSONNEL = 600.0  # an infantry battalion's personnel in the packaged catalogue
 
@@ -46,7 +45,7 @@ def tiny() -> ForceModel:
                            "FRA": nation(pledge(3, rotation=1)),
                            "POL": nation(pledge(9), tier="member", hq=False)})
     assert sc.catalogue["infantry-battalion"].personnel_per_unit == PERSONNEL
-    return plan_module.build_model(sc, "calm").fm
+    return build_model(sc, "calm").fm
 
 
 @pytest.fixture(scope="module")

@@ -128,15 +128,19 @@ class Rows:
 
 @dataclass(frozen=True)
 class VariableBlock:
-    """Columns of one kind: keyed by `domains`, bounded by 0 and `upper`, integer or not."""
+    """Columns of one kind: keyed by `domains`, bounded by 0 and `upper`."""
 
     name: str
     description: str
     domains: tuple[Domain, ...]
     keys: Callable[[ModelIndex], tuple[IntArray, ...]]
     upper: Callable[[ModelIndex], FloatArray]
-    integer: bool
+    kind: Literal["integer", "binary", "continuous"]
     stages: tuple[str, ...]
+
+    @property
+    def integer(self) -> bool:
+        return self.kind != "continuous"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from willing.forcegen.arrays import FloatArray
+from willing.forcegen.arrays import FloatArray, IntArray
 from willing.forcegen.blocks import (
     EVERY_STAGE,
     STAGES,
@@ -36,32 +36,36 @@ def _free(n: int) -> FloatArray:
 
 # -- variables, in column order ------------------------------------------------------------
 
+def _all_requirements(ix: ModelIndex) -> tuple[IntArray]:
+    return (np.arange(len(ix.ra), dtype=np.int64),)
+
+
 for _v in (
     VariableBlock("x", "units of pledge p on requirement j, one column per compatible pair, "
                   "≤ min(⌊count/a⌋, d[j])", ("pledge", "requirement"),
-                  lambda ix: (ix.pair_p, ix.pair_j), lambda ix: ix.upper, True, EVERY_STAGE),
-    VariableBlock("u", "unmet units of requirement j", ("requirement",),
-                  lambda ix: (np.arange(len(ix.ra), dtype=np.int64),),
-                  lambda ix: ix.ra.demand.astype(float), False, EVERY_STAGE),
-    VariableBlock("y", "nation n takes part in component m (binary)", ("nation", "component"),
-                  lambda ix: (ix.nm_nation, ix.nm_comp),
-                  lambda ix: _ones(len(ix.nm_nation)), True, WHOLE_MODEL),
-    VariableBlock("L", "nation n leads component m (binary; HQ-capable, willing to lead, tier "
-                  "lead or member)", ("nation", "component"),
+                  lambda ix: (ix.pair_p, ix.pair_j), lambda ix: ix.upper, "integer",
+                  EVERY_STAGE),
+    VariableBlock("u", "unmet units of requirement j", ("requirement",), _all_requirements,
+                  lambda ix: ix.ra.demand.astype(float), "continuous", EVERY_STAGE),
+    VariableBlock("y", "nation n takes part in component m", ("nation", "component"),
+                  lambda ix: (ix.nm_nation, ix.nm_comp), lambda ix: _ones(len(ix.nm_nation)),
+                  "binary", WHOLE_MODEL),
+    VariableBlock("L", "nation n leads component m (HQ-capable, willing to lead, tier lead or "
+                  "member)", ("nation", "component"),
                   lambda ix: (ix.nm_nation[ix.lead_nm], ix.nm_comp[ix.lead_nm]),
-                  lambda ix: _ones(len(ix.lead_nm)), True, WHOLE_MODEL),
-    VariableBlock("z", "component m has no lead (binary): a reported gap, never an infeasible "
-                  "model", ("component",), lambda ix: (ix.comp_with_demand,),
-                  lambda ix: _ones(len(ix.comp_with_demand)), True, WHOLE_MODEL),
+                  lambda ix: _ones(len(ix.lead_nm)), "binary", WHOLE_MODEL),
+    VariableBlock("z", "component m has no lead: a reported gap, never an infeasible model",
+                  ("component",), lambda ix: (ix.comp_with_demand,),
+                  lambda ix: _ones(len(ix.comp_with_demand)), "binary", WHOLE_MODEL),
     VariableBlock("e_plus", "personnel of nation n above its fair share", ("nation",),
-                  lambda ix: (ix.fair_nations,), lambda ix: _free(len(ix.fair_nations)), False,
-                  WHOLE_MODEL),
+                  lambda ix: (ix.fair_nations,), lambda ix: _free(len(ix.fair_nations)),
+                  "continuous", WHOLE_MODEL),
     VariableBlock("e_minus", "personnel of nation n below its fair share", ("nation",),
-                  lambda ix: (ix.fair_nations,), lambda ix: _free(len(ix.fair_nations)), False,
-                  WHOLE_MODEL),
+                  lambda ix: (ix.fair_nations,), lambda ix: _free(len(ix.fair_nations)),
+                  "continuous", WHOLE_MODEL),
     VariableBlock("P", "personnel nation n puts into component m (defined by a row)",
                   ("nation", "component"), lambda ix: (ix.nm_nation, ix.nm_comp),
-                  lambda ix: _free(len(ix.nm_nation)), False, WHOLE_MODEL),
+                  lambda ix: _free(len(ix.nm_nation)), "continuous", WHOLE_MODEL),
 ):
     register(_v)
 
@@ -302,7 +306,7 @@ for _c in (
                     "fewest moves.", (), None, FAIR_SHARE),
     ConstraintBlock("participation_fixed", "y[n,m] = y*[n,m]: the fair-share and cost stage "
                     "balances volumes among the participants the earlier stages chose; "
-                    "fair-share-open then frees y (docs/forcegen.md).", (), None,
+                    "fair-share-open then frees y.", (), None,
                     ("fair-share-cost",)),
 ):
     register(_c)

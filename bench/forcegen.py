@@ -8,7 +8,9 @@ same lexicographic model (same rows, same stages) built through PuLP and solved 
 end to end (willing's arrays and matrix, then PuLP objects, then CBC per stage). PuLP gets
 `--pulp-limit` seconds in all; when it runs out the time is printed as "> N s".
 
-Last, `willing plan` is timed as a whole command (a subprocess, imports included).
+Per size, it also times naming the rows and columns of the default state's model (done only
+when a model file is written) against building it. Last, `willing plan` is timed as a whole
+command (a subprocess, imports included).
 
     python bench/forcegen.py [--sizes small,medium,large] [--time-limit 30] [--pulp-limit 120]
                               [--open-fair-share]
@@ -113,6 +115,22 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     return PulpRun(time.perf_counter() - t0, timed_out, best)
 
 
+def _names_cost(sc: Scenario, repeat: int = 5) -> str:
+    """What naming every row and column costs (`ForceModel.col_names`, `row_names`: made only
+    when a model file is written) against building the model, default state, best of
+    `repeat`."""
+    build, names = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fm = build_model(sc, sc.default_state).fm
+        t1 = time.perf_counter()
+        count = len(fm.col_names) + len(fm.row_names)
+        build.append(t1 - t)
+        names.append(time.perf_counter() - t1)
+    return (f"names of {count:,} rows and columns: {min(names):.3f} s; build_model "
+            f"{min(build):.3f} s (best of {repeat})")
+
+
 def _command_seconds() -> float:
     t = time.perf_counter()
     subprocess.run(["willing", "--no-store", "plan"], check=True, capture_output=True)
@@ -157,6 +175,7 @@ def main() -> None:
                                + (f" obj {st.objective:.4f}" if st.name.startswith("fair") else "")
                                for st in r.solver.stages)
             print(f"    {s:<14} {stages}")
+        print(f"    {_names_cost(sc)}")
     runs = [_command_seconds() for _ in range(3)]
     print(f"`willing plan` (packaged scenario, whole command incl. imports): "
           f"best {min(runs):.2f} s, median {sorted(runs)[1]:.2f} s of 3")

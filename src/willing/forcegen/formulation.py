@@ -34,6 +34,13 @@ def _free(n: int) -> FloatArray:
     return np.full(n, INF)
 
 
+def _positions(members: IntArray, size: int) -> IntArray:
+    """Each of `size` entries' position among `members` (−1: not a member)."""
+    out = np.full(size, -1, dtype=np.int64)
+    out[members] = np.arange(len(members))
+    return out
+
+
 # -- variables, in column order ------------------------------------------------------------
 
 def _all_requirements(ix: ModelIndex) -> tuple[IntArray]:
@@ -161,9 +168,7 @@ def one_lead(ix: ModelIndex) -> Rows | None:
     n_z = len(ix.comp_with_demand)
     if not n_z:
         return None
-    comp_col = np.full(len(ix.ra.components), -1, dtype=np.int64)
-    comp_col[ix.comp_with_demand] = np.arange(n_z)
-    lead_comp_col = comp_col[ix.nm_comp[ix.lead_nm]]
+    lead_comp_col = _positions(ix.comp_with_demand, len(ix.ra.components))[ix.nm_comp[ix.lead_nm]]
     has = lead_comp_col >= 0
     return Rows(np.concatenate([lead_comp_col[has], np.arange(n_z)]),
                 np.concatenate([ix.col("L", np.nonzero(has)[0]), ix.col("z", np.arange(n_z))]),
@@ -192,9 +197,7 @@ def lead_contributes(ix: ModelIndex) -> Rows | None:
     if not n_l:
         return None
     l_idx = np.arange(n_l, dtype=np.int64)
-    l_of_nm = np.full(len(ix.nm_nation), -1, dtype=np.int64)
-    l_of_nm[ix.lead_nm] = l_idx
-    pl = l_of_nm[ix.nm_of_pair]
+    pl = _positions(ix.lead_nm, len(ix.nm_nation))[ix.nm_of_pair]
     sel = pl >= 0
     return Rows(np.concatenate([pl[sel], l_idx]),
                 np.concatenate([ix.col("x", ix.xs[sel]), ix.col("L", l_idx)]),
@@ -241,9 +244,7 @@ def fair_share(ix: ModelIndex) -> Rows | None:
     n_e = len(ix.fair_nations)
     if not n_e:
         return None
-    fair_pos = np.full(len(ix.pa.nations), -1, dtype=np.int64)
-    fair_pos[ix.fair_nations] = np.arange(n_e)
-    nm_fair = fair_pos[ix.nm_nation]
+    nm_fair = _positions(ix.fair_nations, len(ix.pa.nations))[ix.nm_nation]
     fair_cols = np.nonzero(nm_fair >= 0)[0]
     coef = ((nm_fair[fair_cols][None, :] == np.arange(n_e)[:, None]).astype(float)
             - ix.fair_share[:, None])

@@ -27,7 +27,6 @@ CONSTRAINTS: dict[str, str] = {name: b.description for name, b in CONSTRAINT_BLO
 """Each constraint block's mathematics, so the docs and the report can print what was solved."""
 
 
-
 @dataclass(frozen=True)
 class Layout:
     """Where each variable block's columns are, and the keys of each column."""

@@ -223,8 +223,9 @@ def write_model(fm: ForceModel, path: str | Path) -> None:
     """Write the model as built (every registered block; not the rows the solver adds between
     stages) to an MPS or LP file, by its suffix, each row and column named by its block and
     keys: `demand[req-12]`, `x[GBR-3,req-12]` (in an LP file, which allows neither `-` nor
-    brackets in a name, `demand(req_12)`). Names are made here, not at build: they cost about
-    half as much as building the model itself (docs/forcegen.md, "Reading the model")."""
+    brackets in a name, `demand(req_12)`). Names are made here, not at build: with passing them
+    to HiGHS they cost more than building the matrix (docs/dev/forcegen-log.md, "Names of rows
+    and columns")."""
     m = fm.milp
     h = new_highs(60.0, 0.0)
     pass_model(h, fm.weights["nations"], m.a, m.row_lo, m.row_hi, m.col_lo, m.col_hi, m.integer)

@@ -71,7 +71,7 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
          by_component: bool | None = None) -> PlanResult:
     """Allocate pledges to the requirements of `state` (the scenario's default state if None).
 
-    Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
+    Solves the lexicographic MILP of docs/forcegen.md with HiGHS. A time limit returns the best plan
     found, with its optimality gap in `result.solver`. With `baseline` (typically the plan of
     the state the coalition comes from), the `stability` stage keeps as many of its units as
     possible on the same requirement (pledge and requirement matched by id), after unmet

@@ -22,7 +22,7 @@ from willing.scenario.model import (
 )
 from willing.scenario.references import check, check_rule
 from willing.scenario.validation import problems_from
-from willing.scenario.yamlmarks import locate, parse, plain
+from willing.scenario.yamlmarks import locate, parse, plain, too_big
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,9 @@ def load_scenario(path: str | Path | None = None, *, force_option: str | None = 
                                   force_option=force_option)
         raise ScenarioError(str(path), [Problem((), "no such file (nor a packaged scenario: "
                                                f"{', '.join(packaged.scenario_names())})")])
+    big = too_big(p.stat().st_size)
+    if big is not None:
+        raise ScenarioError(str(path), [big])
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

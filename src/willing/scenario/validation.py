@@ -85,8 +85,8 @@ def _message(root: type[BaseModel], err: ErrorDetails, path: tuple[PathPart, ...
         msg = "true/false is not a number"
     elif "input" in err and not isinstance(given, dict | list):
         msg += f", got {given!r}"
-    valid = number_range(root, err["loc"]) if kind in NUMBER_ERRORS else None
-    return f"{msg}; valid: {valid}" if valid else msg
+    numbers = number_range(root, err["loc"]) if kind in NUMBER_ERRORS else None
+    return f"{msg}; valid: {numbers}" if numbers else msg
 
 
 NUMBER_ERRORS = frozenset({

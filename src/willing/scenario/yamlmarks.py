@@ -8,17 +8,95 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from willing.scenario.errors import PathPart, Problem
+
+MAX_BYTES = 1_000_000
+"""A scenario file is at most this long (the packaged one is about 40 kB)."""
+MAX_DEPTH = 32
+"""Nesting deeper than this is refused (a scenario needs about 7 levels)."""
+MAX_VALUES = 200_000
+"""Values in the document once aliases are expanded (the packaged scenario has about 3,000)."""
+MAX_DIGITS = 40
+"""Characters of a whole number: Python refuses to read decimals of more than 4,300 digits."""
+
+
+def too_big(size: int) -> Problem | None:
+    """The problem of a file of `size` bytes, checked before it is read or parsed."""
+    if size <= MAX_BYTES:
+        return None
+    return Problem((), f"the file is {size:,} bytes; a scenario may have at most {MAX_BYTES:,}",
+                   1, 1)
+
+
+class LimitError(MarkedYAMLError):
+    """A document beyond one of the limits above, marked where it went beyond."""
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, refusing deep nesting, recursive aliases and alias bombs.
+
+    Without these bounds a ten-line "billion laughs" file expands to 10⁹ values when the
+    document is turned into plain data, and 500 nested brackets exhaust Python's recursion.
+    Each node's expanded size (itself plus its children, aliases counted in full) is known
+    when it is complete, so the bound costs one addition per node and no expansion.
+    """
+
+    warn_double_anchors = False  # YAML lets a later anchor of the same name replace the first
+
+    def compose_document(self) -> Any:
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:
+                raise LimitError(None, None, f"alias *{event.anchor} refers to a node that "
+                                 "contains it; a scenario cannot be recursive", event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise LimitError(None, None, f"nested more than {MAX_DEPTH} levels deep (the limit)",
+                             event.start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if str(node.tag).endswith(":int") and len(node.value) > MAX_DIGITS:
+            raise LimitError(None, None, f"a whole number of {len(node.value):,} characters; "
+                             f"numbers in a scenario have at most {MAX_DIGITS}", node.start_mark)
+        children = ([c for pair in node.value for c in pair] if isinstance(node, MappingNode)
+                    else node.value if isinstance(node, SequenceNode) else [])
+        size = 1 + sum(self._sizes[id(c)] for c in children)
+        if size > MAX_VALUES:
+            raise LimitError(None, None, f"this expands to more than {MAX_VALUES:,} values "
+                             "(the limit), through aliases or sheer size", node.start_mark)
+        self._sizes[id(node)] = size
+        return node
+
+
+def _loader(allow_duplicate_keys: bool = False) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Composer = _BoundedComposer
+    yaml.allow_duplicate_keys = allow_duplicate_keys
+    return yaml
 
 
 def parse(text: str) -> tuple[Any, list[Problem]]:
     """Parse YAML text, keeping line marks. Returns the document or the syntax problem."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    big = too_big(len(text.encode("utf-8")))
+    if big is not None:
+        return None, [big]
     try:
-        return yaml.load(text), []
+        return _loader().load(text), []
+    except LimitError as exc:
+        mark = exc.problem_mark
+        return None, [Problem((), str(exc.problem), mark.line + 1, mark.column + 1)]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -41,9 +119,8 @@ def _duplicate(text: str, key: str, mapping_mark: Any, line: int | None,
     """
     path: tuple[PathPart, ...] = ()
     if mapping_mark is not None:
-        yaml = YAML(typ="rt")
-        yaml.allow_duplicate_keys = True
-        found = _path_to(yaml.load(text), (mapping_mark.line, mapping_mark.column), ())
+        found = _path_to(_loader(allow_duplicate_keys=True).load(text),
+                         (mapping_mark.line, mapping_mark.column), ())
         path = found if found is not None else ()
     return Problem((*path, key), f"duplicate key '{key}': each key, nation or region may appear "
                    "only once", line, col)

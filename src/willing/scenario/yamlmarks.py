@@ -46,9 +46,8 @@ class _BoundedComposer(Composer):
     when it is complete, so the bound costs one addition per node and no expansion.
     """
 
-    warn_double_anchors = False  # YAML lets a later anchor of the same name replace the first
-
     def compose_document(self) -> Any:
+        self.warn_double_anchors = False  # YAML lets a later anchor of a name replace the first
         self._depth = 0
         self._sizes: dict[int, int] = {}
         return super().compose_document()

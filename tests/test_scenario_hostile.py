@@ -10,6 +10,7 @@ Force-option cases also run `willing plan -f <option>` on the file, which must f
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,3 +178,12 @@ def test_a_packaged_force_option_other_than_the_default_still_plans() -> None:
     code, output = _invoke("plan", "ukraine-2025", "-f", "small", "--json")
     assert code == 0, output[:2000]
     assert '"force_option": "small"' in output
+
+
+def test_the_packaged_tables_hold_finite_non_negative_figures() -> None:
+    """The scenario's ranges guard what a user writes; the shipped tables are checked here."""
+    rows = [*packaged.nations().values(), *packaged.capabilities().values()]
+    for row in rows:
+        for name, value in vars(row).items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                assert math.isfinite(value) and value >= 0, (row, name)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from test_scenario_errors import Case as EditCase
 from willing.cli import app
 from willing.scenario import packaged
 
@@ -29,12 +30,7 @@ BOMB = "lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
 
 
 @dataclass(frozen=True)
-class Case:
-    old: str  # replaced once in the packaged scenario (must occur in it)
-    new: str
-    path: str  # field path the message names
-    message: str  # regular expression the message matches
-    marker: str | None = None  # text whose line the message must name (default: `new`)
+class Case(EditCase):
     option: str | None = None  # force option to plan with, for the force-option cases
 
 

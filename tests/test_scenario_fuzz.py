@@ -27,7 +27,8 @@ HOSTILE = [
     ".nan", ".inf", "-.inf", "1e999", "-1", "0", "-0.0", "9223372036854775808", "9007199254740993",
     "1" * 60, "0x" + "f" * 30, "true", "false", "null", "~", "''", "'3'", "3.5", "[]", "{}",
     "[1, 2]", "{a: 1}", "x" * 70, "UA_West", "*nowhere", "&a [*a]", "!!binary aGk=", "!!set {a}",
-    "2001-12-14", "[" * 40 + "]" * 40, "{a: " * 40 + "1" + "}" * 40, "'\\x00'", "\"\\ud800\"",
+    "2001-12-14", "!!int abc", "!!float x", "!!bool maybe", "!!int ''", "!!float 3",
+    "[" * 40 + "]" * 40, "{a: " * 40 + "1" + "}" * 40, "'\\x00'", "\"\\ud800\"",
 ]
 """Values to put where a value was: each is a class of bad input the loader must refuse."""
 

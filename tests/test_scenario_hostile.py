@@ -52,6 +52,8 @@ CASES: dict[str, Case] = {
     "huge-integer-literal": Case("horizon_years: 3", "horizon_years: " + "9" * 5000, "(top level)",
                                  r"a whole number of 5,000 characters; numbers in a scenario "
                                  r"have at most 40"),
+    "tag-that-does-not-fit": Case("horizon_years: 3", "horizon_years: !!int three", "(top level)",
+                                  r"'three' is not a valid !!int"),
     # force options other than the one planned
     "option-unknown-key": Case(SMALL_CAP, "air-cap: {stations: 1, statons: 2}",
                                "force_options.small.overrides.air-cap.statons",

@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
-from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from willing.scenario.errors import PathPart, Problem
 
@@ -66,9 +66,8 @@ class _BoundedComposer(Composer):
                              event.start_mark)
         node = super().compose_node(parent, index)
         self._depth -= 1
-        if str(node.tag).endswith(":int") and len(node.value) > MAX_DIGITS:
-            raise LimitError(None, None, f"a whole number of {len(node.value):,} characters; "
-                             f"numbers in a scenario have at most {MAX_DIGITS}", node.start_mark)
+        if isinstance(node, ScalarNode):
+            self._check_scalar(node, explicit=getattr(event, "ctag", None) is not None)
         children = ([c for pair in node.value for c in pair] if isinstance(node, MappingNode)
                     else node.value if isinstance(node, SequenceNode) else [])
         size = 1 + sum(self._sizes[id(c)] for c in children)
@@ -77,6 +76,24 @@ class _BoundedComposer(Composer):
                              "(the limit), through aliases or sheer size", node.start_mark)
         self._sizes[id(node)] = size
         return node
+
+
+    def _check_scalar(self, node: ScalarNode, explicit: bool) -> None:
+        """Whole numbers Python can read, and explicit tags (`!!int abc`) that fit their value.
+
+        ruamel trusts an explicit tag and fails with a bare ValueError or KeyError, without a
+        line, when the value does not fit it; a value fits if it would get the tag unasked.
+        """
+        tag = str(node.tag)
+        if tag.endswith(":int") and len(node.value) > MAX_DIGITS:
+            raise LimitError(None, None, f"a whole number of {len(node.value):,} characters; "
+                             f"numbers in a scenario have at most {MAX_DIGITS}", node.start_mark)
+        kind = tag.rsplit(":", 1)[-1]
+        if explicit and kind in ("int", "float", "bool", "null"):
+            fits = str(self.resolver.resolve(ScalarNode, node.value, (True, False))).rsplit(":", 1)[-1]
+            if fits != kind and (kind, fits) != ("float", "int"):
+                raise LimitError(None, None, f"'{node.value}' is not a valid !!{kind}",
+                                 node.start_mark)
 
 
 def _loader(allow_duplicate_keys: bool = False) -> YAML:

@@ -84,7 +84,10 @@ def _message(root: type[BaseModel], err: ErrorDetails, path: tuple[PathPart, ...
     if isinstance(given, bool) and kind in NUMBER_ERRORS:
         msg = "true/false is not a number"
     elif "input" in err and not isinstance(given, dict | list):
-        msg += f", got {given!r}"
+        shown = repr(given)
+        if len(shown) > 80:  # a value may be most of a megabyte file
+            shown = f"{shown[:70]}… ({len(shown):,} characters)"
+        msg += f", got {shown}"
     numbers = number_range(root, err["loc"]) if kind in NUMBER_ERRORS else None
     return f"{msg}; valid: {numbers}" if numbers else msg
 

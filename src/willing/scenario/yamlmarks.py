@@ -19,8 +19,9 @@ MAX_BYTES = 1_000_000
 """A scenario file is at most this long (the packaged one is about 40 kB)."""
 MAX_DEPTH = 32
 """Nesting deeper than this is refused (a scenario needs about 7 levels)."""
-MAX_VALUES = 200_000
-"""Values in the document once aliases are expanded (the packaged scenario has about 3,000)."""
+MAX_VALUES = 100_000
+"""Values in the document once aliases are expanded (the packaged scenario has about 2,800;
+reading takes about 0.1 ms a value, so this bounds `validate` to seconds)."""
 MAX_DIGITS = 40
 """Characters of a whole number: Python refuses to read decimals of more than 4,300 digits."""
 
@@ -43,12 +44,14 @@ class _BoundedComposer(Composer):
     Without these bounds a ten-line "billion laughs" file expands to 10⁹ values when the
     document is turned into plain data, and 500 nested brackets exhaust Python's recursion.
     Each node's expanded size (itself plus its children, aliases counted in full) is known
-    when it is complete, so the bound costs one addition per node and no expansion.
+    when it is complete, and the document's is counted as it is read, so the bound costs an
+    addition per node, expands nothing, and stops a long file early.
     """
 
     def compose_document(self) -> Any:
         self.warn_double_anchors = False  # YAML lets a later anchor of a name replace the first
         self._depth = 0
+        self._values = 0
         self._sizes: dict[int, int] = {}
         return super().compose_document()
 
@@ -59,7 +62,9 @@ class _BoundedComposer(Composer):
             if id(node) not in self._sizes:
                 raise LimitError(None, None, f"alias *{event.anchor} refers to a node that "
                                  "contains it; a scenario cannot be recursive", event.start_mark)
+            self._count(self._sizes[id(node)], event.start_mark)
             return node
+        self._count(1, event.start_mark)
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise LimitError(None, None, f"nested more than {MAX_DEPTH} levels deep (the limit)",
@@ -70,12 +75,16 @@ class _BoundedComposer(Composer):
             self._check_scalar(node, explicit=getattr(event, "ctag", None) is not None)
         children = ([c for pair in node.value for c in pair] if isinstance(node, MappingNode)
                     else node.value if isinstance(node, SequenceNode) else [])
-        size = 1 + sum(self._sizes[id(c)] for c in children)
-        if size > MAX_VALUES:
-            raise LimitError(None, None, f"this expands to more than {MAX_VALUES:,} values "
-                             "(the limit), through aliases or sheer size", node.start_mark)
-        self._sizes[id(node)] = size
+        self._sizes[id(node)] = 1 + sum(self._sizes[id(c)] for c in children)
         return node
+
+    def _count(self, values: int, mark: Any) -> None:
+        """Add values to the document's expanded size, which ends equal to it: every node
+        written once, plus, for each alias, the expanded size of what it refers to."""
+        self._values += values
+        if self._values > MAX_VALUES:
+            raise LimitError(None, None, f"the document expands to more than {MAX_VALUES:,} "
+                             "values here (the limit), through aliases or sheer size", mark)
 
 
     def _check_scalar(self, node: ScalarNode, explicit: bool) -> None:

@@ -79,13 +79,15 @@ class _BoundedComposer(Composer):
         return node
 
     def _count(self, values: int, mark: Any) -> None:
-        """Add values to the document's expanded size, which ends equal to it: every node
-        written once, plus, for each alias, the expanded size of what it refers to."""
+        """Add to the running count, which ends equal to the document's expanded size.
+
+        That size is every node written once, plus, for each alias, the expanded size of what
+        it refers to; the count only grows, so it may be checked at every step.
+        """
         self._values += values
         if self._values > MAX_VALUES:
             raise LimitError(None, None, f"the document expands to more than {MAX_VALUES:,} "
                              "values here (the limit), through aliases or sheer size", mark)
-
 
     def _check_scalar(self, node: ScalarNode, explicit: bool) -> None:
         """Whole numbers Python can read, and explicit tags (`!!int abc`) that fit their value.

@@ -22,9 +22,9 @@ from willing.scenario.model import (
     ScenarioSpec,
     SizingRule,
 )
-from willing.scenario.references import check
+from willing.scenario.references import check, check_rule
 from willing.scenario.validation import problems_from
-from willing.scenario.yamlmarks import locate, parse, plain
+from willing.scenario.yamlmarks import locate, parse, plain, too_big
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,9 @@ def load_scenario(path: str | Path | None = None, *, force_option: str | None = 
                                   force_option=force_option, as_of=as_of)
         raise ScenarioError(str(path), [Problem((), "no such file (nor a packaged scenario: "
                                                f"{', '.join(packaged.scenario_names())})")])
+    big = too_big(p.stat().st_size)
+    if big is not None:
+        raise ScenarioError(str(path), [big])
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -200,11 +203,13 @@ def from_spec(spec: ScenarioSpec, file: str = "<generated>", text: str | None = 
     if problems:
         raise ScenarioError(file, [_located(doc, p) for p in problems])
 
-    rules, problems = _rules(spec, option, doc)
-    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
-    pledges = _pledges(spec, catalogue, figures)
+    rules, problems = _rules(spec, option, set(catalogue), doc)
+    for other in sorted(set(spec.force_options) - {option}):  # `validate` checks every option
+        problems += _rules(spec, other, set(catalogue), doc)[1]
     if problems:
         raise ScenarioError(file, problems)
+    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
+    pledges = _pledges(spec, catalogue, figures)
     return Scenario(spec=spec, file=file, text=text, force_option=option, catalogue=catalogue,
                     figures=figures, pledges=pledges, rules=rules)
 
@@ -258,24 +263,31 @@ def _merge_capability(cid: str, over: CapabilitySpec,
     )
 
 
-def _rules(spec: ScenarioSpec, option: str | None,
+def _rules(spec: ScenarioSpec, option: str | None, capability_ids: set[str],
            doc: Any) -> tuple[list[RuleRecord], list[Problem]]:
-    """Sizing rules of every mission line, with the chosen force option's overrides applied."""
-    overrides = spec.force_options[option].overrides if option else {}
+    """Sizing rules of every mission line, with a force option's overrides applied.
+
+    The problems are those of the overrides: values the rule's model rejects, and ids (regions,
+    states, capabilities, roles) that an overridden field names but the scenario does not declare.
+    """
+    chosen = spec.force_options.get(option) if option else None
+    overrides = chosen.overrides if chosen else {}
     out: list[RuleRecord] = []
     problems: list[Problem] = []
     for line_id, line in spec.mission_lines.items():
         for rule in line.requirements:
             values = overrides.get(rule.id)
             if values:
+                where = ("force_options", option or "", "overrides", rule.id)
                 model: type[BaseModel] = type(rule)
                 try:
                     rule = model.model_validate(  # type: ignore[assignment]
                         {**rule.model_dump(by_alias=True), **values})
                 except ValidationError as exc:
-                    problems += problems_from(exc, doc, model,
-                                              ("force_options", option or "", "overrides", rule.id))
+                    problems += problems_from(exc, doc, model, where)
                     continue
+                problems += [_located(doc, p) for p in check_rule(spec, rule, capability_ids, where)
+                             if p.path[len(where)] in values]  # the others are the base rule's
             out.append(RuleRecord(line_id, line.component, rule))
     return out, problems
 

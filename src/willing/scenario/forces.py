@@ -28,8 +28,8 @@ FORCES_FILE = "forces.csv"
 CEILINGS_FILE = "ceilings.csv"
 ASSUMPTION = "assumption"
 DEFAULT = "default"
-# No nation fields more than this of one unit type (the US Army has ~200 manoeuvre battalions,
-# the USAF ~60 fighter squadrons); a larger count is a typing error, not a force.
+# Far above any nation's holding of one unit type (the largest packaged row is 60); a larger
+# count is a typing error, not a force.
 MAX_UNITS = 1000
 # Above this no nation has sustained a deployment (the UK's Afghanistan peak was 5.3 %).
 MAX_SHARE = 0.25

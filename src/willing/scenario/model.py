@@ -9,8 +9,9 @@ the stages that derive them.
 
 from __future__ import annotations
 
+import typing
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -183,10 +184,36 @@ class Nation(Strict):
     assumption: str | None = None
 
 
-# --- sizing rules (DESIGN §4) -------------------------------------------------------------
+# --- sizing rules -------------------------------------------------------------------------
+
+
+RULES: dict[str, type[RuleBase]] = {}
+"""Every sizing rule by its `rule:` tag, filled as each rule class is defined (below); the
+scenario schema accepts exactly these, `references.py` checks the ids each declares and
+`willing.sizing` derives requirements with the function registered for the same tag."""
 
 
 class RuleBase(Strict):
+    """Fields every sizing rule takes. A subclass with a `rule: Literal[...]` tag is a rule.
+
+    `references` declares the ids a rule names, as field path → kind of id (`region`, `role`,
+    `state`, `capability`); `name[]` is each item of a list, `name{}` each key of a mapping.
+    """
+
+    references: ClassVar[dict[str, str]] = {"role": "role", "states[]": "state"}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("rule")
+        if field is None:
+            return
+        tags = typing.get_args(field.annotation)
+        if len(tags) != 1 or tags[0] in RULES:
+            raise TypeError(f"sizing rule {cls.__name__}: give a new `rule: Literal['tag']`")
+        cls.references = {**RuleBase.references, **cls.__dict__.get("references", {})}
+        RULES[tags[0]] = cls
+
     id: Id
     role: Id
     priority: Priority = Priority.ESSENTIAL
@@ -208,6 +235,9 @@ class HeadlineRule(RuleBase):
     """A personnel target split into units by a template and into regions by shares."""
 
     rule: Literal["headline"]
+    references: ClassVar[dict[str, str]] = {"region_split{}": "region",
+                                            "template[].capability": "capability",
+                                            "template[].role": "role"}
     personnel: int = Field(gt=0)
     region_split: dict[Id, float] = Field(min_length=1)
     template: list[TemplateLine] = Field(min_length=1)
@@ -232,6 +262,7 @@ class PopulationRule(RuleBase):
     """Quinlivan (1995): forces = ratio x population / 1000, filled with one capability."""
 
     rule: Literal["population"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id
     region: Id
     population: int = Field(gt=0)
@@ -242,6 +273,7 @@ class CapRule(RuleBase):
     """Continuous combat air patrol: aircraft = stations·2·24/on/sortie_rate/mission_capable."""
 
     rule: Literal["cap"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id = "fighter-squadron"
     region: Id
     stations: int = Field(ge=1)
@@ -265,6 +297,8 @@ class McmRule(RuleBase):
     """Mine countermeasures: vessels = area / (clearance per vessel-day · days), plus escorts."""
 
     rule: Literal["mcm"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "escort_capability": "capability"}
     capability: Id = "mcm-vessel"
     region: Id
     area_km2: float = Field(gt=0.0)
@@ -279,6 +313,7 @@ class TrainingRule(RuleBase):
     """Regeneration: teams = trainees per year / (trainees per team-cycle · cycles per year)."""
 
     rule: Literal["training"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id = "training-team"
     region: Id
     trainees_per_year: int = Field(gt=0)
@@ -290,15 +325,17 @@ class ExplicitRule(RuleBase):
     """A requirement line written by hand."""
 
     rule: Literal["explicit"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id
     region: Id
     count: int = Field(ge=0)
 
 
-SizingRule = Annotated[
-    HeadlineRule | PopulationRule | CapRule | McmRule | TrainingRule | ExplicitRule,
-    Field(discriminator="rule"),
-]
+if TYPE_CHECKING:
+    SizingRule = RuleBase
+else:
+    SizingRule = Annotated[Union[tuple(RULES.values())], Field(discriminator="rule")]  # noqa: UP007
+    """One of the registered rules, chosen by its `rule:` tag."""
 
 
 class MissionLine(Strict):

@@ -13,7 +13,10 @@ import typing
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from willing.scenario.attributes import attributes
+from willing.scenario.packaged import DATA
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 """Identifiers of regions, states, events, roles, requirements and capabilities: kebab-case."""
@@ -117,21 +120,15 @@ class Defaults(Strict):
     source: str | None = None
 
 
-class CapabilitySpec(Strict):
-    """A catalogue entry added or overridden by the scenario (same fields as capabilities.csv)."""
-
-    name: str | None = None
-    component: Literal["LAND", "AIR", "MARITIME", "REGENERATION"] | None = None
-    unit: str | None = None
-    unit_size: int | None = Field(None, ge=1)
-    personnel_per_unit: int | None = Field(None, ge=0)
-    lift_tonnes_per_unit: float | None = Field(None, ge=0)
-    lift_mode: Literal["self", "surface"] | None = None
-    cost_musd_per_unit_year: float | None = Field(None, ge=0)
-    hq_level: Literal["force", "component", "brigade"] | None = None
-    substitutes: list[Id] | None = None
-    source: str | None = None
-    notes: str | None = None
+if TYPE_CHECKING:
+    CapabilitySpec = Strict
+else:
+    CapabilitySpec = create_model(
+        "CapabilitySpec", __base__=Strict,
+        __doc__="A catalogue entry added or overridden by the scenario: any column of "
+                "capabilities.csv, as `data/attributes/capabilities.csv` declares it.",
+        **{a.name: a.spec_field(Id)
+           for a in list(attributes(DATA, "capabilities").values())[1:]})
 
 
 class Pledge(Strict):

@@ -43,7 +43,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
         out.append(_unknown("force option", spec.force_option, spec.force_options, ("force_option",)))
 
     for cid, cap in spec.capabilities.items():
-        out += _each("capability", cap.substitutes or [], capability_ids,
+        out += _each("capability", getattr(cap, "substitutes", None) or [], capability_ids,
                      ("capabilities", cid, "substitutes"))
 
     out += _check_events(spec, states)

@@ -13,16 +13,21 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from willing.scenario import packaged
+from willing.scenario.attributes import attributes
 from willing.scenario.errors import Problem, ScenarioError
 from willing.scenario.model import (
-    CapabilitySpec,
     Condition,
+    Nation,
     ScenarioSpec,
     SizingRule,
 )
 from willing.scenario.references import check
 from willing.scenario.validation import problems_from
 from willing.scenario.yamlmarks import locate, parse, plain
+
+NATION_FIGURES = tuple(f for f, a in attributes(packaged.DATA, "nations").items()
+                       if f in Nation.model_fields and a.type in ("integer", "float"))
+"""The figures of the nations table a scenario may state for a nation (`population`, ...)."""
 
 
 @dataclass(frozen=True)
@@ -206,27 +211,12 @@ def _catalogue(spec: ScenarioSpec) -> dict[str, packaged.Capability]:
     """The packaged catalogue with the scenario's additions and overrides."""
     cat = dict(packaged.capabilities())
     for cid, over in spec.capabilities.items():
-        cat[cid] = _merge_capability(cid, over, cat.get(cid))
+        values = {k: v for k, v in over.model_dump().items() if v is not None}
+        if "substitutes" in values:
+            values["substitutes"] = tuple(values["substitutes"])
+        base = cat.get(cid)
+        cat[cid] = packaged.updated(base, values) if base else packaged.new_capability(cid, values)
     return cat
-
-
-def _merge_capability(cid: str, over: CapabilitySpec,
-                      base: packaged.Capability | None) -> packaged.Capability:
-    values = {k: v for k, v in over.model_dump().items() if v is not None}
-    if "substitutes" in values:
-        values["substitutes"] = tuple(values["substitutes"])
-    if base is not None:
-        return replace(base, **values)
-    return packaged.Capability(
-        id=cid, name=values.get("name", cid), component=values.get("component", "LAND"),
-        unit=values.get("unit", "unit"), unit_size=values.get("unit_size"),
-        personnel_per_unit=values.get("personnel_per_unit", 0),
-        lift_tonnes_per_unit=values.get("lift_tonnes_per_unit", 0.0),
-        lift_mode=values.get("lift_mode", "surface"),
-        cost_musd_per_unit_year=values.get("cost_musd_per_unit_year"),
-        hq_level=values.get("hq_level"), substitutes=values.get("substitutes", ()),
-        source=values.get("source", "scenario"), notes=values.get("notes", ""),
-    )
 
 
 def _rules(spec: ScenarioSpec, option: str | None,
@@ -255,13 +245,9 @@ def _figures(iso: str, spec: ScenarioSpec,
              table: dict[str, packaged.NationFigures]) -> packaged.NationFigures:
     """Packaged figures for a nation, overridden by what the scenario states."""
     n = spec.nations[iso]
-    base = table.get(iso) or packaged.NationFigures(
-        iso3=iso, name=iso, population=None, gdp_usd_bn=None, milex_usd_bn=None,
-        milex_pct_gdp=None, active_personnel=None, nato=False, eu=False, source="scenario",
-        notes="")
-    over = {k: getattr(n, k) for k in ("population", "gdp_usd_bn", "milex_usd_bn",
-                                       "active_personnel") if getattr(n, k) is not None}
-    return replace(base, **over) if over else base
+    over = {k: getattr(n, k) for k in NATION_FIGURES if getattr(n, k) is not None}
+    base = table.get(iso)
+    return packaged.updated(base, over) if base else packaged.new_nation(iso, over)
 
 
 def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],

@@ -348,11 +348,14 @@ MISSION_LINES: tuple[str, ...] = ("regeneration", "air", "maritime", "land")
 
 
 class ForceOption(Strict):
-    """A named override of the base scenario (Calliope style): requirement id → new inputs."""
+    """A named override of the base scenario (Calliope style): field path → new value."""
 
     description: str | None = None
     source: str | None = None
-    overrides: dict[Id, dict[str, object]] = Field(default_factory=dict)
+    overrides: dict[str, object] = Field(
+        default_factory=dict,
+        description="Dotted field paths and their values, e.g. "
+        "`mission_lines.air.requirements.air-cap.stations: 1` (a list item by its id).")
 
 
 class EntryPoint(Strict):

@@ -10,6 +10,7 @@ import pycountry
 
 from willing.scenario.errors import PathPart, Problem, dotted
 from willing.scenario.model import RuleBase, ScenarioSpec
+from willing.scenario.overrides import override
 from willing.scenario.packaged import NationFigures
 
 Path = tuple[PathPart, ...]
@@ -59,11 +60,9 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
             seen_req[rule.id] = base
             out += _rule_references(rule, base, valid)
 
+    data = spec.model_dump(by_alias=True, exclude_unset=True)
     for opt_id, opt in spec.force_options.items():
-        for req_id in opt.overrides:
-            if req_id not in seen_req:
-                out.append(_unknown("requirement", req_id, seen_req,
-                                    ("force_options", opt_id, "overrides", req_id)))
+        out += override(data, opt.overrides, ScenarioSpec, ("force_options", opt_id, "overrides"))[2]
 
     pledge_ids: set[str] = set()
     for iso, nation in spec.nations.items():

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from willing.scenario import packaged
 from willing.scenario.attributes import attributes
-from willing.scenario.errors import Problem, ScenarioError
+from willing.scenario.errors import PathPart, Problem, ScenarioError
 from willing.scenario.model import (
     Condition,
     Nation,
     ScenarioSpec,
     SizingRule,
 )
+from willing.scenario.overrides import in_data, override, relocate
 from willing.scenario.references import check
 from willing.scenario.validation import problems_from
 from willing.scenario.yamlmarks import locate, parse, plain
@@ -52,7 +54,7 @@ class PledgeRecord:
 
 @dataclass(frozen=True)
 class RuleRecord:
-    """A sizing rule of a mission line, after the force option's overrides."""
+    """A sizing rule of a mission line, after the overrides."""
 
     mission_line: str
     component: str
@@ -61,7 +63,11 @@ class RuleRecord:
 
 @dataclass
 class Scenario:
-    """A validated scenario, ready for sizing and force generation."""
+    """A validated scenario, ready for sizing and force generation.
+
+    `spec` is the scenario with its force option and overrides applied: what every analysis
+    reads; `base` is the scenario as written, from which other options are derived.
+    """
 
     spec: ScenarioSpec
     file: str
@@ -71,6 +77,10 @@ class Scenario:
     figures: dict[str, packaged.NationFigures]
     pledges: list[PledgeRecord]
     rules: list[RuleRecord]
+    base: ScenarioSpec | None = None
+    """The spec as written, before the force option's and `overrides`' changes."""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """What-if overrides applied after the force option's (see `apply_overrides`)."""
     sha256: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -174,35 +184,82 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
 
 
 def from_spec(spec: ScenarioSpec, file: str = "<generated>", text: str | None = None, *,
-              force_option: str | None = None, doc: Any = None) -> Scenario:
+              force_option: str | None = None, overrides: Mapping[str, Any] | None = None,
+              doc: Any = None) -> Scenario:
     """Resolve a validated spec (built in code, e.g. by the synthetic generator).
 
-    `doc` is the parsed YAML when there is one, so that problems carry their lines; `text`
-    defaults to the spec dumped as JSON (it is what the run store hashes).
+    The force option's overrides apply first, then `overrides` (dotted paths, see
+    `overrides.py`; `force_option` among them chooses the option). `doc` is the parsed YAML
+    when there is one, so that problems carry their lines; `text` defaults to the spec dumped
+    as JSON (it is what the run store hashes).
     """
     if text is None:
         text = spec.model_dump_json(by_alias=True, exclude_none=True)
-    catalogue = _catalogue(spec)
+    overrides = dict(overrides or {})
+    chosen = overrides.get("force_option", force_option)
     figures_all = packaged.nations()
-    problems = check(spec, set(catalogue), figures_all)
-    option = force_option if force_option is not None else spec.force_option
-    if force_option is not None and force_option not in spec.force_options:
+    problems = check(spec, set(_catalogue(spec)), figures_all)
+    option = chosen if chosen is not None else spec.force_option
+    if chosen is not None and chosen not in spec.force_options:
         valid = ", ".join(spec.force_options) or "none declared"
-        problems.append(Problem(("force_option",), f"unknown force option '{force_option}'; "
+        problems.append(Problem(("force_option",), f"unknown force option '{chosen}'; "
                                 f"valid: {valid}"))
     if problems:
         raise ScenarioError(file, [_located(doc, p) for p in problems])
 
-    rules, problems = _rules(spec, option, doc)
-    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
-    pledges = _pledges(spec, catalogue, figures)
+    resolved, problems = _resolve(spec, option, overrides, doc)
     if problems:
         raise ScenarioError(file, problems)
-    return Scenario(spec=spec, file=file, text=text, force_option=option, catalogue=catalogue,
-                    figures=figures, pledges=pledges, rules=rules)
+    catalogue = _catalogue(resolved)
+    figures = {iso: _figures(iso, resolved, figures_all) for iso in resolved.nations}
+    return Scenario(spec=resolved, file=file, text=text, force_option=option, catalogue=catalogue,
+                    figures=figures, pledges=_pledges(resolved, catalogue, figures),
+                    rules=_rules(resolved), base=spec, overrides=overrides)
+
+
+def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """The scenario with some fields changed, for a what-if: `{"nations.FRA.willingness": 0.2}`.
+
+    Paths are those of `overrides.py` (`force_option` chooses another force option); they
+    add to the overrides the scenario already has. Raises `ScenarioError` naming each path
+    that does not exist or each value that is not valid, and what is.
+    """
+    return from_spec(scenario.base or scenario.spec, scenario.file, scenario.text,
+                     force_option=scenario.force_option,
+                     overrides={**scenario.overrides, **overrides})
+
+
+def _resolve(spec: ScenarioSpec, option: str | None, overrides: dict[str, Any],
+             doc: Any) -> tuple[ScenarioSpec, list[Problem]]:
+    """The spec with its force option's overrides, then `overrides`, applied and validated."""
+    layers: list[tuple[Mapping[str, Any], tuple[PathPart, ...]]] = [
+        (spec.force_options[option].overrides, ("force_options", option, "overrides"))
+    ] if option else []
+    layers += [(overrides, ())] if overrides else []
+    if not any(values for values, _ in layers):
+        return spec, []
+    data = spec.model_dump(by_alias=True, exclude_unset=True)
+    given: dict[tuple[PathPart, ...], tuple[PathPart, ...]] = {}
+    problems: list[Problem] = []
+    for values, where in layers:
+        data, at, wrong = override(data, values, ScenarioSpec, where)
+        given.update(at)
+        problems += wrong
+    if problems:
+        return spec, [_located(doc, p) for p in problems]
+    try:
+        resolved = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        found = [replace(p, path=in_data(data, p.path))
+                 for p in problems_from(exc, None, ScenarioSpec)]
+        return spec, [_located(doc, relocate(p, given) or p) for p in found]
+    found = check(resolved, set(_catalogue(resolved)), packaged.nations())
+    return resolved, [_located(doc, relocate(p, given) or p) for p in found]
 
 
 def _located(doc: Any, problem: Problem) -> Problem:
+    if doc is None:
+        return problem
     path, line, col = locate(doc, problem.path)
     return replace(problem, path=path, line=line, column=col)
 
@@ -219,26 +276,10 @@ def _catalogue(spec: ScenarioSpec) -> dict[str, packaged.Capability]:
     return cat
 
 
-def _rules(spec: ScenarioSpec, option: str | None,
-           doc: Any) -> tuple[list[RuleRecord], list[Problem]]:
-    """Sizing rules of every mission line, with the chosen force option's overrides applied."""
-    overrides = spec.force_options[option].overrides if option else {}
-    out: list[RuleRecord] = []
-    problems: list[Problem] = []
-    for line_id, line in spec.mission_lines.items():
-        for rule in line.requirements:
-            values = overrides.get(rule.id)
-            if values:
-                model: type[BaseModel] = type(rule)
-                try:
-                    rule = model.model_validate(  # type: ignore[assignment]
-                        {**rule.model_dump(by_alias=True), **values})
-                except ValidationError as exc:
-                    problems += problems_from(exc, doc, model,
-                                              ("force_options", option or "", "overrides", rule.id))
-                    continue
-            out.append(RuleRecord(line_id, line.component, rule))
-    return out, problems
+def _rules(spec: ScenarioSpec) -> list[RuleRecord]:
+    """Sizing rules of every mission line (the force option's overrides already applied)."""
+    return [RuleRecord(line_id, line.component, rule)
+            for line_id, line in spec.mission_lines.items() for rule in line.requirements]
 
 
 def _figures(iso: str, spec: ScenarioSpec,
@@ -278,5 +319,5 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
     return out
 
 
-__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "from_spec",
-           "load_scenario", "parse_scenario"]
+__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "apply_overrides",
+           "from_spec", "load_scenario", "parse_scenario"]

@@ -162,12 +162,9 @@ def in_data(data: Any, loc: Path) -> Path:
                 step == node.get("rule") or "[" in step or step[:1].isupper()):
             continue
         out.append(step)
-        if isinstance(node, dict) and step in node:
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
-            node = None
+        inside = (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node))
+        node = node[step] if inside else None
     return tuple(out)
 
 

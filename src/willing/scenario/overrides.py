@@ -122,7 +122,8 @@ def resolve(data: dict[str, Any], path: Path, root: type[BaseModel]) -> tuple[An
             raise ValueError(f"{_text(concrete)} is a value, not a mapping or list; it has no "
                              f"'{step}'")
         concrete.append(step)
-        if not last:
+        if not last:  # copy on write: the containers on the path, not the whole scenario
+            node[step] = copy.copy(node[step])
             node = node[step]
     return node, concrete[-1], tuple(concrete)
 
@@ -133,12 +134,12 @@ def _text(path: list[PathPart] | Path) -> str:
 
 def override(data: dict[str, Any], overrides: Mapping[str, Any], root: type[BaseModel],
              where: Path = ()) -> tuple[dict[str, Any], dict[Path, Path], list[Problem]]:
-    """`data` (a scenario as plain data) with `overrides` applied, on a copy.
+    """`data` (a scenario as plain data) with `overrides` applied (`data` is left as it is).
 
     Returns the new data, the concrete path of each override (→ where it was given, under
     `where`, so that validation problems point at the override) and the problems.
     """
-    out = copy.deepcopy(data)
+    out = dict(data)
     given: dict[Path, Path] = {}
     problems: list[Problem] = []
     for key, value in overrides.items():

@@ -197,21 +197,16 @@ def from_spec(spec: ScenarioSpec, file: str = "<generated>", text: str | None = 
         text = spec.model_dump_json(by_alias=True, exclude_none=True)
     overrides = dict(overrides or {})
     chosen = overrides.get("force_option", force_option)
-    figures_all = packaged.nations()
-    problems = check(spec, set(_catalogue(spec)), figures_all)
     option = chosen if chosen is not None else spec.force_option
     if chosen is not None and chosen not in spec.force_options:
         valid = ", ".join(spec.force_options) or "none declared"
-        problems.append(Problem(("force_option",), f"unknown force option '{chosen}'; "
-                                f"valid: {valid}"))
-    if problems:
-        raise ScenarioError(file, [_located(doc, p) for p in problems])
-
+        raise ScenarioError(file, [Problem(("force_option",), f"unknown force option '{chosen}'; "
+                                           f"valid: {valid}")])
     resolved, problems = _resolve(spec, option, overrides, doc)
     if problems:
         raise ScenarioError(file, problems)
     catalogue = _catalogue(resolved)
-    figures = {iso: _figures(iso, resolved, figures_all) for iso in resolved.nations}
+    figures = {iso: _figures(iso, resolved, packaged.nations()) for iso in resolved.nations}
     return Scenario(spec=resolved, file=file, text=text, force_option=option, catalogue=catalogue,
                     figures=figures, pledges=_pledges(resolved, catalogue, figures),
                     rules=_rules(resolved), base=spec, overrides=overrides)
@@ -231,13 +226,17 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenari
 
 def _resolve(spec: ScenarioSpec, option: str | None, overrides: dict[str, Any],
              doc: Any) -> tuple[ScenarioSpec, list[Problem]]:
-    """The spec with its force option's overrides, then `overrides`, applied and validated."""
+    """The spec with its force option's overrides, then `overrides`, applied and checked.
+
+    Problems an override causes are told at the override (in the file, at its key).
+    """
     layers: list[tuple[Mapping[str, Any], tuple[PathPart, ...]]] = [
         (spec.force_options[option].overrides, ("force_options", option, "overrides"))
-    ] if option else []
+    ] if option in spec.force_options else []
     layers += [(overrides, ())] if overrides else []
     if not any(values for values, _ in layers):
-        return spec, []
+        found = check(spec, set(_catalogue(spec)), packaged.nations())
+        return spec, [_located(doc, p) for p in found]
     data = spec.model_dump(by_alias=True, exclude_unset=True)
     given: dict[tuple[PathPart, ...], tuple[PathPart, ...]] = {}
     problems: list[Problem] = []

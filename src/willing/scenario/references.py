@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pycountry
@@ -62,7 +63,15 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
 
     data = spec.model_dump(by_alias=True, exclude_unset=True)
     for opt_id, opt in spec.force_options.items():
-        out += override(data, opt.overrides, ScenarioSpec, ("force_options", opt_id, "overrides"))[2]
+        where: Path = ("force_options", opt_id, "overrides")
+        for problem in override(data, opt.overrides, ScenarioSpec, where)[2]:
+            key = str(problem.path[-1])
+            if key in seen_req:  # the form before field paths: `<requirement id>: {field: value}`
+                owner = seen_req[key][1]
+                problem = replace(problem, message=f"{problem.message}; a requirement is "
+                                  f"overridden by its path, e.g. mission_lines.{owner}."
+                                  f"requirements.{key}.<field>")
+            out.append(problem)
 
     pledge_ids: set[str] = set()
     for iso, nation in spec.nations.items():

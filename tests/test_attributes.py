@@ -50,7 +50,10 @@ def test_cells_are_typed_and_empty_ones_take_the_declared_default() -> None:
     assert (inf.personnel_per_unit, inf.hq_level, inf.substitutes) == (600, None, ())
     assert cat["force-hq"].substitutes == ("brigade-hq",)
     aus = packaged.nations()["AUS"]
-    assert (aus.nato, aus.population, aus.year) == (False, 27_200_000, 2024)  # year: a column
+    assert (aus.nato, aus.population, aus.year) == (False, 27_196_812, 2024)  # year: a column
+    # a declared column that no code names is an attribute all the same
+    assert (aus.active_personnel_nato, packaged.nations()["DEU"].active_personnel_nato) == (
+        None, 185_600)
     # a capability a scenario adds takes every default of the attribute table
     new = packaged.new_capability("drone-team", {"personnel_per_unit": 12})
     assert (new.name, new.component, new.lift_mode, new.source, new.unit_size) == (
@@ -69,13 +72,13 @@ def test_cells_are_typed_and_empty_ones_take_the_declared_default() -> None:
     ("capabilities", "infantry-battalion,Infantry battalion (light or motorised),LAND,battalion,,600",
      "infantry-battalion,Infantry battalion (light or motorised),LAND,battalion,0,600",
      r":4:5 infantry-battalion\.unit_size:", r"0 is out of range; valid: a whole number ≥ 1"),
-    ("nations", "AUS,Australia,27200000,1802,33.8,1.9,58600,false",
-     "AUS,Australia,27200000,1802,33.8,1.9,58600,no",
-     r":2:8 AUS\.nato:", r"'no' is not true or false"),
-    ("nations", "AUS,Australia,27200000,1802,33.8,1.9,58600,false,false,2024,",
-     "AUS,Australia,27200000,1802,33.8,1.9,58600,false,false,2024.5,",
-     r":2:10 AUS\.year:", r"'2024\.5' is not a whole number ≥ 1990 and ≤ 2100"),
-    ("nations", "AUS,Australia,", "AUS,,", r":2:2 AUS\.name:", r"required; valid: text"),
+    ("nations", "AUS,Australia,27196812,1751.68,33.820,1.88,58600,,false",
+     "AUS,Australia,27196812,1751.68,33.820,1.88,58600,,no",
+     r":3:9 AUS\.nato:", r"'no' is not true or false"),
+    ("nations", "AUS,Australia,27196812,1751.68,33.820,1.88,58600,,false,false,2024,",
+     "AUS,Australia,27196812,1751.68,33.820,1.88,58600,,false,false,2024.5,",
+     r":3:11 AUS\.year:", r"'2024\.5' is not a whole number ≥ 1990 and ≤ 2100"),
+    ("nations", "AUS,Australia,", "AUS,,", r":3:2 AUS\.name:", r"required; valid: text"),
 ])
 def test_a_bad_cell_names_file_line_column_attribute_and_what_is_valid(
         data: Path, table: str, old: str, new: str, where: str, message: str) -> None:

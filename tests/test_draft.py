@@ -152,15 +152,15 @@ def test_an_unknown_name_is_reported_not_guessed() -> None:
 
 def test_proposals_for_a_scenario_and_their_application() -> None:
     sc = load_scenario()
-    assert "MNE" not in sc.spec.nations and "LUX" not in sc.spec.nations
+    assert "MKD" not in sc.spec.nations and "LUX" not in sc.spec.nations
     assert any(set(p.regions) & {"ua-west", "ua-kyiv"} for p in sc.spec.nations["DNK"].pledges)
     text = ("Denmark rules out sending troops to Ukraine. Luxembourg is ready to send troops after "
-            "a ceasefire. Finland will send troops if parliament approves. Montenegro is ready "
+            "a ceasefire. Finland will send troops if parliament approves. North Macedonia is ready "
             "to send troops.")
     d = draft(text, sc, date="2026-01-06", source="https://example.org/statement")
     kinds = {(p.kind, p.nation) for p in d.proposals}
     assert {("caveat", "DNK"), ("new-nation", "LUX"), ("ledger", "LUX"), ("ledger", "FIN"),
-            ("condition", "FIN"), ("new-nation", "MNE")} <= kinds
+            ("condition", "FIN"), ("new-nation", "MKD")} <= kinds
     assert not [p for p in d.proposals if p.nation == "DNK" and p.kind != "caveat"]
     for p in d.proposals:
         assert p.sentence in text and 0 < p.confidence <= 1
@@ -174,10 +174,10 @@ def test_proposals_for_a_scenario_and_their_application() -> None:
     assert all(not set(p.regions) & in_ukraine for p in after.spec.nations["DNK"].pledges)
     assert after.spec.nations["LUX"].conditions == [Condition.CEASEFIRE]
     assert Condition.PARLIAMENT in after.spec.nations["FIN"].conditions
-    assert "MNE" not in after.spec.nations  # no packaged figures: reported, not invented
-    assert any(line.startswith("MNE: not added") for line in done)
+    assert "MKD" not in after.spec.nations  # no packaged figures: reported, not invented
+    assert any(line.startswith("MKD: not added") for line in done)
     entries = YAML(typ="safe").load(ledger_text(d.proposals))
-    assert {e["nation"] for e in entries} == {"LUX", "FIN", "MNE"}
+    assert {e["nation"] for e in entries} == {"LUX", "FIN", "MKD"}
 
 
 def test_a_founding_statement_proposes_a_scenario_skeleton() -> None:

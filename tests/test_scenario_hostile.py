@@ -34,9 +34,12 @@ class Case(EditCase):
     option: str | None = None  # force option to plan with, for the force-option cases
 
 
-SMALL_CAP = "air-cap: {stations: 1}"
-SMALL_LAND = "land-force: {personnel: 10000, region_split: {ua-kyiv: 0.5, ua-west: 0.5}}"
-LARGE_MCM = "black-sea-mcm: {area_km2: 3000, convoys: 3}"
+OPT = "force_options.{}.overrides.mission_lines.{}"
+SMALL_CAP = "      mission_lines.air.requirements.air-cap.stations: 1"
+SMALL_AD = "      mission_lines.air.requirements.air-defence-south.count: 1"
+SMALL_LAND = "      mission_lines.land.requirements.land-force.region_split: {ua-kyiv: 0.5, ua-west: 0.5}"
+LARGE_CAP = "      mission_lines.air.requirements.air-cap.stations: 4"
+LARGE_MCM = "      mission_lines.maritime.requirements.black-sea-mcm.area_km2: 3000"
 CAPABILITY = ("capabilities:\n  drone-company: {name: Drone company, component: LAND, "
               "personnel_per_unit: 120, cost_musd_per_unit_year: COST}\n")
 WHOLE = r"valid: a whole number from 0 to 10,000$"
@@ -54,35 +57,39 @@ CASES: dict[str, Case] = {
                                  r"have at most 40"),
     "tag-that-does-not-fit": Case("horizon_years: 3", "horizon_years: !!int three", "(top level)",
                                   r"'three' is not a valid !!int"),
-    # force options other than the one planned
-    "option-unknown-key": Case(SMALL_CAP, "air-cap: {stations: 1, statons: 2}",
-                               "force_options.small.overrides.air-cap.statons",
-                               r"unknown key 'statons' \(did you mean 'stations'\?\); valid keys:",
+    # force options other than the one planned (each override is a field path)
+    "option-unknown-key": Case(SMALL_CAP, SMALL_CAP.replace("stations", "statons"),
+                               OPT.format("small", "air.requirements.air-cap.statons"),
+                               r"unknown key 'statons' \(did you mean 'stations'\?\).*valid keys:",
                                option="small"),
-    "option-wrong-type": Case("air-defence-south: {count: 1}", "air-defence-south: {count: one}",
-                              "force_options.small.overrides.air-defence-south.count",
+    "option-wrong-type": Case(SMALL_AD, SMALL_AD.replace(": 1", ": one"),
+                              OPT.format("small", "air.requirements.air-defence-south.count"),
                               r"valid integer.*'one'; " + WHOLE, option="small"),
-    "option-negative-count": Case("air-defence-south: {count: 1}", "air-defence-south: {count: -1}",
-                                  "force_options.small.overrides.air-defence-south.count",
+    "option-negative-count": Case(SMALL_AD, SMALL_AD.replace(": 1", ": -1"),
+                                  OPT.format("small", "air.requirements.air-defence-south.count"),
                                   r"greater than or equal to 0, got -1; " + WHOLE, option="small"),
     "option-unknown-region": Case(SMALL_LAND, SMALL_LAND.replace("ua-west", "ua-wets"),
-                                  "force_options.small.overrides.land-force.region_split.ua-wets",
+                                  OPT.format("small", "land.requirements.land-force.region_split"),
                                   r"unknown region 'ua-wets' \(did you mean 'ua-west'\?\); valid: "
                                   r"black-sea, nato-east", option="small"),
-    "option-unknown-capability": Case("air-cap: {stations: 4}",
-                                      "air-cap: {stations: 4, capability: fighter-squadorn}",
-                                      "force_options.large.overrides.air-cap.capability",
+    "option-unknown-capability": Case(LARGE_CAP, LARGE_CAP + "\n      mission_lines.air.requirements."
+                                      "air-cap.capability: fighter-squadorn",
+                                      OPT.format("large", "air.requirements.air-cap.capability"),
                                       r"unknown capability 'fighter-squadorn' \(did you mean "
-                                      r"'fighter-squadron'\?\); valid:", option="large"),
-    "option-unknown-state": Case(SMALL_CAP, "air-cap: {stations: 1, states: [ceasfire]}",
-                                 "force_options.small.overrides.air-cap.states[0]",
+                                      r"'fighter-squadron'\?\); valid:", option="large",
+                                      marker="      mission_lines.air.requirements.air-cap.capability"),
+    "option-unknown-state": Case(SMALL_CAP, SMALL_CAP + "\n      mission_lines.air.requirements."
+                                 "air-cap.states: [ceasfire]",
+                                 OPT.format("small", "air.requirements.air-cap.states"),
                                  r"unknown state 'ceasfire' \(did you mean 'ceasefire'\?\); valid:",
-                                 option="small"),
-    "option-reused-id": Case(SMALL_CAP, "air-cap: {stations: 1, id: land-force}",
-                             "force_options.small.overrides.air-cap.id",
-                             r"'id' cannot be overridden.*valid: its other fields", option="small"),
+                                 option="small", marker="      mission_lines.air.requirements.air-cap.states"),
+    "option-reused-id": Case(SMALL_CAP, SMALL_CAP + "\n      mission_lines.air.requirements."
+                             "air-cap.id: land-force",
+                             OPT.format("small", "air.requirements.air-cap.id"),
+                             r"duplicate requirement id 'land-force'", option="small",
+                             marker="      mission_lines.air.requirements.air-cap.id"),
     "option-nan": Case(LARGE_MCM, LARGE_MCM.replace("3000", ".nan"),
-                       "force_options.large.overrides.black-sea-mcm.area_km2",
+                       OPT.format("large", "maritime.requirements.black-sea-mcm.area_km2"),
                        r"finite number, got nan; valid: a number greater than 0 and at most "
                        r"1,000,000$", option="large"),
     # numbers out of any sensible range

@@ -9,10 +9,14 @@ the stages that derive them.
 
 from __future__ import annotations
 
+import typing
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from willing.scenario.attributes import attributes
+from willing.scenario.packaged import DATA
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 """Identifiers of regions, states, events, roles, requirements and capabilities: kebab-case."""
@@ -125,21 +129,15 @@ class Defaults(Strict):
     source: str | None = None
 
 
-class CapabilitySpec(Strict):
-    """A catalogue entry added or overridden by the scenario (same fields as capabilities.csv)."""
-
-    name: str | None = None
-    component: Literal["LAND", "AIR", "MARITIME", "REGENERATION"] | None = None
-    unit: str | None = None
-    unit_size: int | None = Field(None, ge=1, le=100_000, strict=True)
-    personnel_per_unit: int | None = Field(None, ge=0, le=100_000, strict=True)
-    lift_tonnes_per_unit: float | None = Field(None, ge=0, le=1_000_000, strict=True)
-    lift_mode: Literal["self", "surface"] | None = None
-    cost_musd_per_unit_year: float | None = Field(None, ge=0, le=100_000, strict=True)
-    hq_level: Literal["force", "component", "brigade"] | None = None
-    substitutes: list[Id] | None = None
-    source: str | None = None
-    notes: str | None = None
+if TYPE_CHECKING:
+    CapabilitySpec = Strict
+else:
+    CapabilitySpec = create_model(
+        "CapabilitySpec", __base__=Strict,
+        __doc__="A catalogue entry added or overridden by the scenario: any column of "
+                "capabilities.csv, as `data/attributes/capabilities.csv` declares it.",
+        **{a.name: a.spec_field(Id)
+           for a in list(attributes(DATA, "capabilities").values())[1:]})
 
 
 class Pledge(Strict):
@@ -196,10 +194,36 @@ class Nation(Strict):
     assumption: str | None = None
 
 
-# --- sizing rules (DESIGN §4) -------------------------------------------------------------
+# --- sizing rules -------------------------------------------------------------------------
+
+
+RULES: dict[str, type[RuleBase]] = {}
+"""Every sizing rule by its `rule:` tag, filled as each rule class is defined (below); the
+scenario schema accepts exactly these, `references.py` checks the ids each declares and
+`willing.sizing` derives requirements with the function registered for the same tag."""
 
 
 class RuleBase(Strict):
+    """Fields every sizing rule takes. A subclass with a `rule: Literal[...]` tag is a rule.
+
+    `references` declares the ids a rule names, as field path → kind of id (`region`, `role`,
+    `state`, `capability`); `name[]` is each item of a list, `name{}` each key of a mapping.
+    """
+
+    references: ClassVar[dict[str, str]] = {"role": "role", "states[]": "state"}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("rule")
+        if field is None:
+            return
+        tags = typing.get_args(field.annotation)
+        if len(tags) != 1 or tags[0] in RULES:
+            raise TypeError(f"sizing rule {cls.__name__}: give a new `rule: Literal['tag']`")
+        cls.references = {**RuleBase.references, **cls.__dict__.get("references", {})}
+        RULES[tags[0]] = cls
+
     id: Id
     role: Id
     priority: Priority = Priority.ESSENTIAL
@@ -221,6 +245,9 @@ class HeadlineRule(RuleBase):
     """A personnel target split into units by a template and into regions by shares."""
 
     rule: Literal["headline"]
+    references: ClassVar[dict[str, str]] = {"region_split{}": "region",
+                                            "template[].capability": "capability",
+                                            "template[].role": "role"}
     personnel: int = Field(gt=0, le=1_000_000, strict=True)
     region_split: dict[Id, Share] = Field(min_length=1)
     template: list[TemplateLine] = Field(min_length=1)
@@ -245,6 +272,7 @@ class PopulationRule(RuleBase):
     """Quinlivan (1995): forces = ratio x population / 1000, filled with one capability."""
 
     rule: Literal["population"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id
     region: Id
     population: int = Field(gt=0, le=200_000_000, strict=True)
@@ -255,6 +283,7 @@ class CapRule(RuleBase):
     """Continuous combat air patrol: aircraft = stations·2·24/on/sortie_rate/mission_capable."""
 
     rule: Literal["cap"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id = "fighter-squadron"
     region: Id
     stations: int = Field(ge=1, le=100, strict=True)
@@ -279,6 +308,8 @@ class McmRule(RuleBase):
     """Mine countermeasures: vessels = area / (clearance per vessel-day · days), plus escorts."""
 
     rule: Literal["mcm"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "escort_capability": "capability"}
     capability: Id = "mcm-vessel"
     region: Id
     area_km2: float = Field(gt=0.0, le=1_000_000.0, strict=True)
@@ -294,6 +325,7 @@ class TrainingRule(RuleBase):
     """Regeneration: teams = trainees per year / (trainees per team-cycle · cycles per year)."""
 
     rule: Literal["training"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id = "training-team"
     region: Id
     trainees_per_year: int = Field(gt=0, le=1_000_000, strict=True)
@@ -305,15 +337,17 @@ class ExplicitRule(RuleBase):
     """A requirement line written by hand."""
 
     rule: Literal["explicit"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id
     region: Id
     count: int = Field(ge=0, le=10_000, strict=True)
 
 
-SizingRule = Annotated[
-    HeadlineRule | PopulationRule | CapRule | McmRule | TrainingRule | ExplicitRule,
-    Field(discriminator="rule"),
-]
+if TYPE_CHECKING:
+    SizingRule = RuleBase
+else:
+    SizingRule = Annotated[Union[tuple(RULES.values())], Field(discriminator="rule")]  # noqa: UP007
+    """One of the registered rules, chosen by its `rule:` tag."""
 
 
 class MissionLine(Strict):
@@ -329,11 +363,14 @@ MISSION_LINES: tuple[str, ...] = ("regeneration", "air", "maritime", "land")
 
 
 class ForceOption(Strict):
-    """A named override of the base scenario (Calliope style): requirement id → new inputs."""
+    """A named override of the base scenario (Calliope style): field path → new value."""
 
     description: str | None = None
     source: str | None = None
-    overrides: dict[Id, dict[str, object]] = Field(default_factory=dict)
+    overrides: dict[str, object] = Field(
+        default_factory=dict,
+        description="Dotted field paths and their values, e.g. "
+        "`mission_lines.air.requirements.air-cap.stations: 1` (a list item by its id).")
 
 
 class EntryPoint(Strict):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
 
 import pycountry
 
 from willing.scenario.errors import PathPart, Problem, dotted
 from willing.scenario.model import RuleBase, ScenarioSpec
+from willing.scenario.overrides import override
 from willing.scenario.packaged import NationFigures
 
 Path = tuple[PathPart, ...]
@@ -33,6 +36,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
           figures: dict[str, NationFigures]) -> list[Problem]:
     """Every problem with the ids a validated scenario refers to."""
     regions, roles, states = set(spec.regions), set(spec.roles), set(spec.states)
+    valid = {"region": regions, "role": roles, "state": states, "capability": capability_ids}
     out: list[Problem] = []
 
     if spec.default_state not in states:
@@ -41,7 +45,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
         out.append(_unknown("force option", spec.force_option, spec.force_options, ("force_option",)))
 
     for cid, cap in spec.capabilities.items():
-        out += _each("capability", cap.substitutes or [], capability_ids,
+        out += _each("capability", getattr(cap, "substitutes", None) or [], capability_ids,
                      ("capabilities", cid, "substitutes"))
 
     out += _check_events(spec, states)
@@ -55,16 +59,19 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
                 out.append(Problem((*base, "id"), f"duplicate requirement id '{rule.id}' "
                                    f"(first at {dotted(seen_req[rule.id])})"))
             seen_req[rule.id] = base
-            out += check_rule(spec, rule, capability_ids, base)
+            out += _rule_references(rule, base, valid)
 
+    data = spec.model_dump(by_alias=True, exclude_unset=True)
     for opt_id, opt in spec.force_options.items():
-        for req_id, values in opt.overrides.items():
-            opath: Path = ("force_options", opt_id, "overrides", req_id)
-            if req_id not in seen_req:
-                out.append(_unknown("requirement", req_id, seen_req, opath))
-            out += [Problem((*opath, key), f"'{key}' cannot be overridden: a force option changes "
-                            f"the inputs of the requirement its key names; valid: its other fields")
-                    for key in ("id", "rule") if key in values]
+        where: Path = ("force_options", opt_id, "overrides")
+        for problem in override(data, opt.overrides, ScenarioSpec, where)[2]:
+            key = str(problem.path[-1])
+            if key in seen_req:  # the form before field paths: `<requirement id>: {field: value}`
+                owner = seen_req[key][1]
+                problem = replace(problem, message=f"{problem.message}; a requirement is "
+                                  f"overridden by its path, e.g. mission_lines.{owner}."
+                                  f"requirements.{key}.<field>")
+            out.append(problem)
 
     pledge_ids: set[str] = set()
     for iso, nation in spec.nations.items():
@@ -95,34 +102,35 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
     return out
 
 
-def check_rule(spec: ScenarioSpec, rule: RuleBase, capability_ids: set[str], base: Path) -> list[Problem]:
-    """Every problem with the ids one sizing rule refers to; `base` is where the rule is written.
-
-    A force option's overrides are checked by calling this on the overridden rule with `base`
-    pointing at the override.
-    """
-    regions, roles = set(spec.regions), set(spec.roles)
+def _rule_references(rule: RuleBase, base: Path, valid: dict[str, set[str]]) -> list[Problem]:
+    """Every id a sizing rule names, as its class declares them (`RuleBase.references`)."""
     out: list[Problem] = []
-    if rule.role not in roles:
-        out.append(_unknown("role", rule.role, roles, (*base, "role")))
-    out += _each("state", rule.states, set(spec.states), (*base, "states"))
-    for field in ("capability", "escort_capability"):
-        cap_id = getattr(rule, field, None)
-        if cap_id is not None and cap_id not in capability_ids:
-            out.append(_unknown("capability", cap_id, capability_ids, (*base, field)))
-    region = getattr(rule, "region", None)
-    if region is not None and region not in regions:
-        out.append(_unknown("region", region, regions, (*base, "region")))
-    for r in getattr(rule, "region_split", {}) or {}:
-        if r not in regions:
-            out.append(_unknown("region", r, regions, (*base, "region_split", r)))
-    for k, t in enumerate(getattr(rule, "template", []) or []):
-        if t.capability not in capability_ids:
-            out.append(_unknown("capability", t.capability, capability_ids,
-                                (*base, "template", k, "capability")))
-        if t.role is not None and t.role not in roles:
-            out.append(_unknown("role", t.role, roles, (*base, "template", k, "role")))
+    for field_path, kind in type(rule).references.items():
+        for value, path in _ids_at(rule, field_path.split("."), base):
+            if value not in valid[kind]:
+                out.append(_unknown(kind, value, valid[kind], path))
     return out
+
+
+def _ids_at(node: Any, steps: list[str], path: Path) -> Iterator[tuple[str, Path]]:
+    """The values at a declared field path: `name` a field, `name[]` each item, `name{}` each key."""
+    if not steps:
+        if node is not None:
+            yield str(node), path
+        return
+    step, rest = steps[0], steps[1:]
+    name = step.rstrip("[]{}")
+    value = getattr(node, name, None)
+    if value is None:
+        return
+    if step.endswith("[]"):
+        for i, item in enumerate(value):
+            yield from _ids_at(item, rest, (*path, name, i))
+    elif step.endswith("{}"):
+        for key in value:
+            yield str(key), (*path, name, key)
+    else:
+        yield from _ids_at(value, rest, (*path, name))
 
 
 def _check_entry_points(spec: ScenarioSpec, regions: set[str], states: set[str]) -> list[Problem]:

@@ -41,9 +41,10 @@ LINE = re.compile(r"^(?P<head>\s*(?:- )?)(?P<key>[\w-]+):(?P<rest>.*)$")
 
 def _base() -> str:
     spec = synthetic_spec(3, 4, 5, 2, 5)
+    land = "mission_lines.land.requirements.land-force"
     spec["force_options"] = {"small": {"overrides": {
-        "land-force": {"personnel": 8000, "region_split": {"ua-kyiv": 0.5, "ua-west": 0.5}},
-        "air-cap": {"stations": 2}}}}
+        f"{land}.personnel": 8000, f"{land}.region_split": {"ua-kyiv": 0.5, "ua-west": 0.5},
+        "mission_lines.air.requirements.air-cap.stations": 2}}}
     spec["capabilities"] = {"crate-team": {"name": "Crate team", "component": "LAND",
                                            "personnel_per_unit": 40, "cost_musd_per_unit_year": 2.5,
                                            "lift_tonnes_per_unit": 12.0}}

@@ -87,10 +87,9 @@ def burden_cmd(
     Olson–Zeckhauser check (do large economies carry a disproportionate share?)."""
     sc = load(scenario, force_option)
     b = burden_sharing(plan(sc, state, time_limit=time_limit), key)
-    payload = {**b.to_dict(), "plan_key": str(sc.spec.fair_share_key)}
     finish("burden", sc, {"state": b.result.state, "force_option": sc.force_option,
                           "key": b.key, "time_limit": time_limit},
-           payload, as_json, lambda console: render_burden(console, b))
+           b.to_dict(), as_json, lambda console: render_burden(console, b))
 
 
 def render_command(console: Console, cs: CommandStructure) -> None:

@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.tree import Tree
 
 from willing.burden import BurdenSharing, burden_sharing
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -39,7 +38,6 @@ class Format(StrEnum):
     DOT = "dot"
 
 
-@app.command("command")
 @clean_errors
 def command_cmd(
     scenario: ScenarioArg = None,
@@ -72,7 +70,6 @@ def command_cmd(
            cs.to_dict(), as_json, render)
 
 
-@app.command("burden")
 @clean_errors
 def burden_cmd(
     scenario: ScenarioArg = None,

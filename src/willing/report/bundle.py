@@ -17,8 +17,21 @@ from typing import Any
 from willing import analyses
 from willing.forcegen import PlanResult, plan
 from willing.records import jsonable
+from willing.results import Nested, Part, Table
 from willing.scenario import Scenario, load_scenario, parse_scenario
 from willing.store import Run, Store
+
+SCENARIO_PARTS: tuple[Part, ...] = (
+    Table("nations", nation="nation"), Table("pledges", nation="nation"),
+    Table("assumptions", nation="nation", text=("where", "text")),
+)
+"""What of `scenario_info` is per nation: the nations, their pledges, their assumptions."""
+
+
+def parts() -> tuple[Part, ...]:
+    """The declared parts of a bundle: the scenario, the plan and every registered analysis."""
+    return (Nested("scenario", SCENARIO_PARTS),
+            *(Nested(a.name, a.result.PARTS) for a in analyses.registered()))
 
 
 def scenario_info(sc: Scenario) -> dict[str, Any]:
@@ -155,5 +168,5 @@ def dumps(bundle: dict[str, Any]) -> str:
     return json.dumps(bundle, allow_nan=False)
 
 
-__all__ = ["assumptions", "build", "complete", "dumps", "for_scenario", "from_run",
-           "scenario_info"]
+__all__ = ["SCENARIO_PARTS", "assumptions", "build", "complete", "dumps", "for_scenario", "from_run",
+           "parts", "scenario_info"]

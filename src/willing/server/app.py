@@ -22,10 +22,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from willing import __version__
+from willing import __version__, analyses
 from willing.report import bundle as bundles
 from willing.report.figures import sections
 from willing.report.render import render
+from willing.results import Nested
 from willing.scenario import ScenarioError, load_scenario, packaged
 from willing.server.access import PLANNER, Viewer, releasable
 from willing.server.jobs import Jobs, stress_available
@@ -121,7 +122,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
 
     def run_bundle(run_id: int, who: Viewer) -> dict[str, Any]:
         try:
-            return releasable(api.state.cache.get(run_id), who)
+            return releasable(api.state.cache.get(run_id), who, bundles.parts())
         except ValueError as exc:
             raise HTTPException(404, str(exc)) from None
 
@@ -177,7 +178,9 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
         body = {**r.header(), "payload": r.payload}
         if who.sees_everything:
             body["scenario_text"] = r.scenario_text
-        return dict(releasable(body, who))
+        analysis = analyses.get(r.command)
+        return dict(releasable(body, who, (Nested("payload", analysis.parts),)
+                               if analysis is not None else None))
 
     @api.get("/api/runs/{run_id}/sections", summary="The report's sections: plotly figures, "
              "tables, sources and assumptions")

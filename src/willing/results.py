@@ -38,6 +38,8 @@ class Table:
     title: str | None = None  # heading in the notebook view; None: not shown there
     attr: str | None = None  # attribute holding the frame (default: `key`)
     index: str | None = None  # name of an unnamed index that is part of each record
+    public_rows: Callable[[dict[str, Any]], bool] | None = None  # rows whose `public` columns
+    # are public (None: every row's): a framework nation the model chose is not announced
 
     def frame(self, result: Any) -> pd.DataFrame:
         df: pd.DataFrame = getattr(result, self.attr or self.key)
@@ -71,12 +73,15 @@ class Field:
 @dataclass(frozen=True)
 class Tree:
     """Nested nodes with `children`; nodes whose `kind` is in `per_nation` belong to the nation
-    in their `nation` field, the other nodes name public leaders there (lead, framework)."""
+    in their `nation` field, the other nodes name public leaders there (lead, framework) when
+    `public_nodes` says so, and otherwise a nation named as free text."""
 
     key: str
     get: Callable[[Any], Any]
     per_nation: frozenset[str] = frozenset({"unit"})
     text: tuple[str, ...] = ("label",)
+    public_nodes: Callable[[dict[str, Any]], bool] | None = None  # nodes whose nation is
+    # public (None: every node not per nation)
 
     def value(self, result: Any) -> Any:
         return self.get(result)

@@ -16,6 +16,11 @@ from willing.sizing import Requirement
 PRIORITIES = ["essential", "important", "desirable"]
 
 
+def hosts(row: dict[str, Any]) -> bool:
+    """The host nation is public: the mission is on its soil, and named in every title."""
+    return row.get("tier") == "host"
+
+
 @dataclass
 class PlanResult(Result):
     """An optimal allocation of pledges to requirements in one contingency state.
@@ -103,7 +108,8 @@ class PlanResult(Result):
 
     PARTS = (
         Field("summary", lambda r: r.summary()),
-        Table("coalition", attr="coalition_frame", nation="nation"),
+        Table("coalition", attr="coalition_frame", nation="nation", public=("nation",),
+              public_rows=hosts),
         Table("coverage", title="Coverage"),
         Table("requirements"),
         Table("allocation", nation="nation"),

@@ -16,13 +16,15 @@ from typing import Any
 
 from willing import analyses
 from willing.forcegen import PlanResult, plan
+from willing.forcegen.result import hosts
 from willing.records import jsonable
 from willing.results import Nested, Part, Table
 from willing.scenario import Scenario, load_scenario, parse_scenario
 from willing.store import Run, Store
 
 SCENARIO_PARTS: tuple[Part, ...] = (
-    Table("nations", nation="nation"), Table("pledges", nation="nation"),
+    Table("nations", nation="nation", public=("nation",), public_rows=hosts),
+    Table("pledges", nation="nation"),
     Table("assumptions", nation="nation", text=("where", "text")),
 )
 """What of `scenario_info` is per nation: the nations, their pledges, their assumptions."""

@@ -117,8 +117,8 @@ def leaders(data: Any, parts: tuple[Part, ...] | None) -> set[str]:
         if v is None:
             continue
         if isinstance(p, Table) and isinstance(v, list):
-            out |= {c for r in v if isinstance(r, dict) for col in p.public
-                    for c in ISO3.findall(str(r.get(col) or ""))}
+            out |= {c for r in v if isinstance(r, dict) and _public_row(p, r)
+                    for col in p.public for c in ISO3.findall(str(r.get(col) or ""))}
         elif isinstance(p, Field):
             out |= {c for key in p.public for c in ISO3.findall(str(_at(v, key) or ""))}
         elif isinstance(p, Tree):
@@ -129,10 +129,18 @@ def leaders(data: Any, parts: tuple[Part, ...] | None) -> set[str]:
     return out
 
 
+def _public_row(p: Table, row: dict[str, Any]) -> bool:
+    return p.public_rows is None or p.public_rows(row)
+
+
+def _public_node(p: Tree, node: dict[str, Any]) -> bool:
+    return node.get("kind") not in p.per_nation and (p.public_nodes is None or p.public_nodes(node))
+
+
 def _tree_leaders(node: Any, p: Tree) -> set[str]:
     if not isinstance(node, dict):
         return set()
-    own = set() if node.get("kind") in p.per_nation else set(ISO3.findall(str(node.get("nation") or "")))
+    own = set(ISO3.findall(str(node.get("nation") or ""))) if _public_node(p, node) else set()
     return own.union(*(_tree_leaders(c, p) for c in node.get("children", [])))
 
 
@@ -175,8 +183,9 @@ class _Seen:
     def row(self, r: Any, p: Table) -> Any:
         if not isinstance(r, dict):
             return self.undeclared(r)
-        return {self.text(k): self.text(x) if k in p.text and isinstance(x, str) else x
-                for k, x in r.items()}
+        private = () if _public_row(p, r) else p.public
+        return {self.text(k): self.text(x) if k in (*p.text, *private) and isinstance(x, str)
+                else x for k, x in r.items()}
 
     def field(self, v: Any, p: Field) -> Any:
         def one(x: Any, key: str) -> Any:
@@ -195,7 +204,8 @@ class _Seen:
     def node(self, v: Any, p: Tree) -> Any:
         if not isinstance(v, dict):
             return v
-        out = {k: self.text(x) if k in p.text and isinstance(x, str) else x
+        texts = (*p.text, "nation") if not _public_node(p, v) else p.text
+        out = {k: self.text(x) if k in texts and isinstance(x, str) else x
                for k, x in v.items() if k != "children"}
         if "children" in v:
             out["children"] = [self.node(c, p) for c in v["children"] if not (

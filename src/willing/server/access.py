@@ -1,4 +1,4 @@
-"""Who may see what: roles and the releasability filter of the web service .
+"""Who may see what: roles and the releasability filter of the web service.
 
 Users are API tokens configured at startup (`willing serve --users users.yaml`):
 

@@ -80,6 +80,9 @@ def test_a_registered_analysis_is_a_command_a_stored_run_a_section_and_filtered(
         assert {n["nation"] for n in get(f"/api/runs/{run.id}", "pol")["payload"]["nations"]} \
             == {"POL"}
         assert get(f"/api/runs/{run.id}", "obs")["payload"]["nations"] == []
+        listed = {a["name"]: a for a in get("/api/analyses", "obs")}
+        assert listed["idle"] == {"name": "idle", "summary": idle.idle.__doc__, "result":
+                                  "IdleResult", "in_report": True, "per_plan": True}
         planner = _section(get(f"/api/runs/{run.id}/sections", "p"))
         pol = _section(get(f"/api/runs/{run.id}/sections", "pol"))
     nation = planner["columns"].index("nation")

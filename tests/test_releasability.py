@@ -37,7 +37,7 @@ KINDS: dict[str, list[str]] = {
     "burden": ["burden"],
     "stress": ["stress", "--draws", "2000"],
     "pivotal": ["pivotal", "--permutations", "20", "--samples", "20"],
-    "sweep": ["sweep", "--grid", "willingness.DEU=0.2,0.8", "--draws", "1000"],
+    "sweep": ["sweep", "--grid", "willingness.NOR=0.2,0.8", "--draws", "1000"],
 }
 """Every stored run kind, small enough to run in the suite."""
 
@@ -95,7 +95,7 @@ def naming() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 def endpoints(ids: dict[str, int]) -> list[str]:
-    out = ["/api/whoami", "/api/scenarios", "/api/scenarios/ukraine-2025/pledges", "/api/runs",
+    out = ["/api/whoami", "/api/analyses", "/api/scenarios", "/api/scenarios/ukraine-2025/pledges", "/api/runs",
            "/api/ledger", "/api/ledger/summary"]
     for i in ids.values():
         out += [f"/api/runs/{i}", f"/api/runs/{i}/sections", f"/api/runs/{i}/report",

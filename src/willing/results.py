@@ -56,8 +56,8 @@ class Table:
 @dataclass(frozen=True)
 class Field:
     """Any other value; `text`, `keyed`, `nations` and `public` name keys inside it ("" is the
-    value itself) that are free text, mappings keyed by nation, lists of nation codes, or
-    nations in a public leadership role."""
+    value itself; in a list of dicts, keys of each) that are free text, mappings keyed by
+    nation, lists of nation codes, or nations in a public leadership role."""
 
     key: str
     get: Callable[[Any], Any] | None = None  # default: the attribute `key`

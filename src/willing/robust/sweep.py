@@ -144,7 +144,8 @@ class SweepResult(Result):
         Field("summary", lambda r: {"scenario": r.scenario, "state": r.state, "draws": r.draws,
                                     "seed": r.seed, "points": len(r.table),
                                     "seconds": round(r.seconds, 3)}),
-        Field("axes", lambda r: [{"name": a.name, "values": list(a.values)} for a in r.axes]),
+        Field("axes", lambda r: [{"name": a.name, "values": list(a.values)} for a in r.axes],
+              text=("name",)),
         Table("table", title="Grid points"),
     )
 

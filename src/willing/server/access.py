@@ -197,9 +197,12 @@ class _Seen:
                 return self.text(x)
             return x
 
+        def each(x: Any) -> Any:
+            return {k: one(y, k) for k, y in x.items()} if isinstance(x, dict) else x
+
         if "" in (*p.keyed, *p.nations, *p.text):
             return one(v, "")
-        return {k: one(x, k) for k, x in v.items()} if isinstance(v, dict) else v
+        return [each(x) for x in v] if isinstance(v, list) else each(v)
 
     def node(self, v: Any, p: Tree) -> Any:
         if not isinstance(v, dict):

@@ -165,9 +165,17 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
             raise HTTPException(400, "; ".join(p.render(exc.file) for p in exc.problems)) from None
         return list(releasable(info["pledges"], who))
 
+    @api.get("/api/analyses", summary="The registered analyses: each one's runs, report section "
+             "and releasability follow from its registration")
+    def analyses_list(_who: Who) -> list[dict[str, Any]]:
+        return [{"name": a.name, "summary": a.summary, "result": a.result.__name__,
+                 "in_report": a.report is not None, "per_plan": a.of_plan is not None}
+                for a in analyses.registered()]
+
     @api.get("/api/runs", summary="Runs in the store, newest first")
-    def runs(_who: Who, limit: int = 50, command: str | None = None) -> list[dict[str, Any]]:
-        return [r.header() for r in store.list(command=command, limit=limit)]
+    def runs(who: Who, limit: int = 50, command: str | None = None) -> list[dict[str, Any]]:
+        return list(releasable([r.header() for r in store.list(command=command, limit=limit)],
+                               who))
 
     @api.get("/api/runs/{run_id}", summary="One run with its results, as releasable")
     def run(run_id: int, who: Who) -> dict[str, Any]:

@@ -95,8 +95,8 @@ def naming() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 def endpoints(ids: dict[str, int]) -> list[str]:
-    out = ["/api/whoami", "/api/analyses", "/api/scenarios", "/api/scenarios/ukraine-2025/pledges", "/api/runs",
-           "/api/ledger", "/api/ledger/summary"]
+    out = ["/api/whoami", "/api/analyses", "/api/scenarios", "/api/scenarios/ukraine-2025/pledges",
+           "/api/runs", "/api/ledger", "/api/ledger/summary"]
     for i in ids.values():
         out += [f"/api/runs/{i}", f"/api/runs/{i}/sections", f"/api/runs/{i}/report",
                 f"/api/runs/{i}/json"]

@@ -217,16 +217,18 @@ class _Seen:
         return out
 
     def undeclared(self, v: Any) -> Any:
+        """Data no part declares, filtered cautiously: records and keys of other nations
+        dropped, every string rewritten, a scenario's text (it holds every pledge) dropped."""
         if isinstance(v, dict):
             return {k: self.undeclared(x) for k, x in v.items()
-                    if k not in ("scenario_text", "text") or not isinstance(x, str) or len(x) < 2000
-                    if not (_countries().get(k) and not self.released(k))}
+                    if not (k in ("scenario_text", "text") and isinstance(x, str) and len(x) > 2000)
+                    and self.released(_countries().get(k, self.nation))}
         if isinstance(v, list):
             return [self.undeclared(x) for x in v
                     if not (isinstance(x, dict) and "nation" in x and not self.mine(x["nation"]))]
         return self.text(v) if isinstance(v, str) else v
 
-    def released(self, code: str) -> bool:
+    def released(self, code: str | None) -> bool:
         return code == self.nation or code in self.public
 
     def text(self, s: str) -> str:

@@ -341,6 +341,24 @@ class EntryPoint(Strict):
     assumption: str | None = None
 
 
+class LedgerMapping(Strict):
+    """How the public ledger's dated statements become pledges when a plan is built as of a date.
+
+    A statement brings the nation's own pledges of its capability (or of its mission line's
+    component); where the nation has none, and a statement gives no count, these templates say
+    what it pledges.
+    """
+
+    unstated: Literal["drop", "keep"] = Field(
+        "drop", description="A nation with no statement by the date: no pledge (drop) or the "
+        "scenario's pledges (keep).")
+    pledges: dict[Id, list[Pledge]] = Field(
+        default_factory=dict,
+        description="Ledger capability id or mission line → the pledges one statement makes.")
+    source: str | None = None
+    assumption: str | None = None
+
+
 class ScenarioSpec(Strict):
     """The whole scenario file."""
 
@@ -366,3 +384,5 @@ class ScenarioSpec(Strict):
     entry_points: dict[Id, EntryPoint] = Field(
         default_factory=dict, description="Ways into the theatre, in order of preference."
     )
+    ledger: LedgerMapping | None = Field(
+        None, description="How ledger statements map to pledges for plans as of a date.")

@@ -28,6 +28,7 @@ from willing.report.figures import sections
 from willing.report.render import render
 from willing.results import Nested
 from willing.scenario import ScenarioError, load_scenario, packaged
+from willing.server import draft
 from willing.server.access import PLANNER, Viewer, releasable
 from willing.server.jobs import Jobs, stress_available
 from willing.store import Store, ledger_summary
@@ -256,6 +257,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
             raise HTTPException(404, f"no job {job_id}")
         return job.public()
 
+    api.include_router(draft.router, dependencies=[Depends(current_viewer)])
     return api
 
 

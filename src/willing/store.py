@@ -41,7 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from willing import records as frames
+from willing.records import jsonable
 
 DEFAULT_URL = "sqlite:///willing-runs.db"
 ENV_VAR = "WILLING_DB"
@@ -158,22 +158,6 @@ class Run:
         for part in path.split("/"):
             node = node[int(part)] if isinstance(node, list) else node[part]
         return pd.DataFrame.from_records(node)
-
-
-def jsonable(o: Any) -> Any:
-    """Plain JSON data: NumPy scalars unwrapped, NaN and infinities as null, frames as records."""
-    if isinstance(o, dict):
-        return {str(k): jsonable(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [jsonable(v) for v in o]
-    if isinstance(o, pd.DataFrame):
-        return jsonable(frames.records(o))
-    o = frames.plain(o)
-    if isinstance(o, float) and o in (float("inf"), float("-inf")):
-        return None
-    if o is None or isinstance(o, str | int | float | bool):
-        return o
-    return str(o)
 
 
 def default_url() -> str:

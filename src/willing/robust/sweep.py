@@ -24,6 +24,7 @@ executor, so a cluster works on several points at once.
 from __future__ import annotations
 
 import difflib
+import html
 import itertools
 import math
 import time
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from willing.results import Field, Result, Table
 from willing.robust.distributed import CHUNK, Progress, chunks, execute
 from willing.robust.draws import GLOBALS, Assumptions
 from willing.robust.stress import StressResult, run_chunk, stress_model, summarise
@@ -175,7 +177,7 @@ def parse_grid(specs: list[str], scenario: Scenario) -> list[Axis]:
 
 
 @dataclass
-class SweepResult:
+class SweepResult(Result):
     """One row per grid point: the assumptions and the coverage they give."""
 
     scenario: str
@@ -187,16 +189,18 @@ class SweepResult:
     runs: list[StressResult]
     seconds: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"summary": {"scenario": self.scenario, "state": self.state, "draws": self.draws,
-                            "seed": self.seed, "points": len(self.table),
-                            "seconds": round(self.seconds, 3)},
-                "axes": [{"name": a.name, "values": list(a.values)} for a in self.axes],
-                "table": self.table.to_dict(orient="records")}
+    PARTS = (
+        Field("summary", lambda r: {"scenario": r.scenario, "state": r.state, "draws": r.draws,
+                                    "seed": r.seed, "points": len(r.table),
+                                    "seconds": round(r.seconds, 3)}),
+        Field("axes", lambda r: [{"name": a.name, "values": list(a.values)} for a in r.axes],
+              text=("name",)),
+        Table("table", title="Grid points"),
+    )
 
-    def _repr_html_(self) -> str:
-        return (f"<h3>willing sweep — {self.scenario}, state {self.state}, {self.draws:,} draws "
-                f"per point</h3>" + self.table.to_html(index=False))
+    def heading(self) -> str:
+        return (f"<h3>willing sweep — {html.escape(self.scenario)}, state {self.state}, "
+                f"{self.draws:,} draws per point</h3>")
 
 
 def sweep(scenario: Scenario, grid: list[str] | dict[str, list[Any]], *, state: str | None = None,

@@ -22,10 +22,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from willing import __version__
+from willing import __version__, analyses
 from willing.report import bundle as bundles
 from willing.report.figures import sections
 from willing.report.render import render
+from willing.results import Nested
 from willing.scenario import ScenarioError, load_scenario, packaged
 from willing.server import draft
 from willing.server.access import PLANNER, Viewer, releasable
@@ -122,7 +123,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
 
     def run_bundle(run_id: int, who: Viewer) -> dict[str, Any]:
         try:
-            return releasable(api.state.cache.get(run_id), who)
+            return releasable(api.state.cache.get(run_id), who, bundles.parts())
         except ValueError as exc:
             raise HTTPException(404, str(exc)) from None
 
@@ -165,9 +166,17 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
             raise HTTPException(400, "; ".join(p.render(exc.file) for p in exc.problems)) from None
         return list(releasable(info["pledges"], who))
 
+    @api.get("/api/analyses", summary="The registered analyses: each one's runs, report section "
+             "and releasability follow from its registration")
+    def analyses_list(_who: Who) -> list[dict[str, Any]]:
+        return [{"name": a.name, "summary": a.summary, "result": a.result.__name__,
+                 "in_report": a.report is not None, "per_plan": a.of_plan is not None}
+                for a in analyses.registered()]
+
     @api.get("/api/runs", summary="Runs in the store, newest first")
-    def runs(_who: Who, limit: int = 50, command: str | None = None) -> list[dict[str, Any]]:
-        return [r.header() for r in store.list(command=command, limit=limit)]
+    def runs(who: Who, limit: int = 50, command: str | None = None) -> list[dict[str, Any]]:
+        return list(releasable([r.header() for r in store.list(command=command, limit=limit)],
+                               who))
 
     @api.get("/api/runs/{run_id}", summary="One run with its results, as releasable")
     def run(run_id: int, who: Who) -> dict[str, Any]:
@@ -178,7 +187,9 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
         body = {**r.header(), "payload": r.payload}
         if who.sees_everything:
             body["scenario_text"] = r.scenario_text
-        return dict(releasable(body, who))
+        analysis = analyses.get(r.command)
+        return dict(releasable(body, who, (Nested("payload", analysis.parts),)
+                               if analysis is not None else None))
 
     @api.get("/api/runs/{run_id}/sections", summary="The report's sections: plotly figures, "
              "tables, sources and assumptions")

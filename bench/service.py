@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from timing import best
 
 TOKEN = "bench-token"

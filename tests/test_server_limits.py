@@ -207,3 +207,19 @@ def test_limits_file_keeps_defaults_and_names_bad_lines(tmp_path: Path) -> None:
 def test_dashboard_page_is_rendered_from_its_template(client: TestClient) -> None:
     page = client.get("/").text
     assert f"willing <small>{willing.__version__}</small>" in page and "{{" not in page
+
+
+def test_the_limits_documented_are_the_defaults_and_the_example_loads(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "service.md").read_text(encoding="utf-8")
+    section = doc.split("### Limits and quotas", 1)[1].split("\n### ", 1)[0]
+    default = Limits()
+    for role in Role:
+        quota = default.quota(role)
+        assert f"| {role.value} | {quota.max_draws:,} | {quota.max_active_jobs}" in section, role
+    assert f"`max_body_bytes` (default {default.max_body_bytes:,})" in section
+    assert f"`max_queued_jobs` (default {default.max_queued_jobs})" in section
+    f = tmp_path / "limits.yaml"
+    f.write_text(section.split("```yaml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
+    limits = load_limits(f)
+    assert limits.quota(Role.NATIONAL) == RoleQuota(max_draws=50_000, max_active_jobs=1)
+    assert limits.quota(Role.PLANNER).max_active_jobs == 2

@@ -51,27 +51,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_pledge_ledger_pledge", "pledge_ledger", ["pledge"])
     op.create_index("ix_pledge_ledger_nation", "pledge_ledger", ["nation"])
+    _run_part("run_tables", sa.Column("columns", sa.Text, nullable=False),
+              sa.Column("n_rows", sa.Integer, nullable=False))
+    _run_part("run_arrays", sa.Column("length", sa.Integer, nullable=False))
+
+
+def _run_part(name: str, *columns: sa.Column) -> None:
+    """A table of pieces of runs' results: id, run, path in the result, `columns`, data."""
     op.create_table(
-        "run_tables",
+        name,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"),
                   nullable=False),
         sa.Column("path", sa.String(300), nullable=False),
-        sa.Column("columns", sa.Text, nullable=False),
-        sa.Column("n_rows", sa.Integer, nullable=False),
+        *columns,
         sa.Column("data", sa.LargeBinary, nullable=False),
     )
-    op.create_index("ix_run_tables_run_id", "run_tables", ["run_id"])
-    op.create_table(
-        "run_arrays",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"),
-                  nullable=False),
-        sa.Column("path", sa.String(300), nullable=False),
-        sa.Column("length", sa.Integer, nullable=False),
-        sa.Column("data", sa.LargeBinary, nullable=False),
-    )
-    op.create_index("ix_run_arrays_run_id", "run_arrays", ["run_id"])
+    op.create_index(f"ix_{name}_run_id", name, ["run_id"])
 
 
 def downgrade() -> None:

@@ -8,6 +8,8 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,32 @@ def test_a_store_from_a_newer_willing_is_refused_with_its_version(tmp_path: Path
     con.close()
     with pytest.raises(ValueError, match="9999"):
         Store(f"sqlite:///{path}")
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from willing.store import Store
+print("ready", flush=True)
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.0005)
+with Store(sys.argv[1]) as s:
+    s.add("plan", {"opened": True})
+"""
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """Without the lock, two of eight such processes failed on alembic_version's unique key."""
+    url, go = f"sqlite:///{tmp_path}/race.sqlite", tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, url, str(go)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    for p in procs:  # every process has imported willing: they open the store together
+        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+    go.touch()
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert _version(tmp_path / "race.sqlite") == [(migrations.HEAD,)]
+    with Store(url) as s:
+        assert len(s.list()) == 8

@@ -44,8 +44,11 @@ def upgrade(engine: Engine) -> None:
     from alembic.util import CommandError
 
     with engine.begin() as conn:
-        cfg = config(conn)
+        _lock(conn)
         found = current(conn)
+        if found == HEAD:  # another process migrated it while this one waited for the lock
+            return
+        cfg = config(conn)
         try:
             if found is None and inspect(conn).has_table("runs"):
                 command.stamp(cfg, BASELINE)
@@ -54,6 +57,19 @@ def upgrade(engine: Engine) -> None:
             raise ValueError(f"the store is at schema migration '{found}', which this willing does "
                              f"not know (its newest is '{HEAD}'): it was written by a newer "
                              f"willing; upgrade willing to open it ({exc})") from None
+
+
+LOCK_ID = 0x77696C6C
+"""PostgreSQL advisory lock key of willing's migrations (the bytes of "will")."""
+
+
+def _lock(conn: Connection) -> None:
+    """Hold the store's write lock until the migration commits, so that processes opening a new
+    store at the same moment migrate it one after the other (the later ones find it done)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the busy_timeout for the lock
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_ID})"))
 
 
 def config(conn: Connection) -> Config:

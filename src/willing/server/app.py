@@ -93,7 +93,6 @@ ANSWERS = {
     403: "the viewer's role may not do this",
     404: "no such run, job or scenario",
     413: "request body over the server's max_body_bytes",
-    422: "a parameter out of its bounds, or over the role's quota",
     429: "the job queue, or the user's share of it, is full; retry when a job ends",
 }
 READ = answers(401)

@@ -8,7 +8,9 @@ same lexicographic model (same rows, same stages) built through PuLP and solved 
 end to end (willing's arrays and matrix, then PuLP objects, then CBC per stage). PuLP gets
 `--pulp-limit` seconds in all; when it runs out the time is printed as "> N s".
 
-Last, `willing plan` is timed as a whole command (a subprocess, imports included).
+Per size, it also times naming the rows and columns of the default state's model (done only
+when a model file is written) against building it. Last, `willing plan` is timed as a whole
+command (a subprocess, imports included).
 
     python bench/forcegen.py [--sizes small,medium,large] [--time-limit 30] [--pulp-limit 120]
                               [--open-fair-share]
@@ -26,7 +28,8 @@ import pulp
 import scipy.sparse as sp
 
 import willing
-from willing.forcegen.model import TRANSPORT_BLOCKS
+from willing.forcegen.blocks import in_stage
+from willing.forcegen.model import transport_columns
 from willing.forcegen.plan import build_model
 from willing.forcegen.solve import unmet_tiers
 from willing.scenario import Scenario
@@ -82,24 +85,25 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
                 for k in range(n)]
 
     # stage 1: transport rows, x and u columns
-    n1 = c.n_x + c.n_u
+    n1 = transport_columns(fm)
+    u = c.columns("u")
     v1 = variables(n1, "t")
     p1 = pulp.LpProblem("transport", pulp.LpMinimize)
-    keep = m.rows(*TRANSPORT_BLOCKS)
+    keep = m.rows(*in_stage("unmet"))
     _rows(p1, v1, a[keep][:, :n1].tocsr(), m.row_lo[keep], m.row_hi[keep], "r")
     timed_out, best = False, []
     for i, tier in enumerate(tiers):
-        p1.setObjective(pulp.lpSum(v1[c.u0 + j] for j in tier))
+        p1.setObjective(pulp.lpSum(v1[k] for k in u[tier]))
         timed_out |= _solve(p1, deadline)
         best.append(float(round(pulp.value(p1.objective) or 0.0)))
-        p1 += pulp.lpSum(v1[c.u0 + j] for j in tier) <= best[-1] + 0.5, f"tier{i}"
+        p1 += pulp.lpSum(v1[k] for k in u[tier]) <= best[-1] + 0.5, f"tier{i}"
 
     # stage 2a and 2b: the whole model
     v = variables(c.total, "v")
     p2 = pulp.LpProblem("force", pulp.LpMinimize)
     _rows(p2, v, a, m.row_lo, m.row_hi, "r")
     for i, tier in enumerate(tiers):
-        p2 += pulp.lpSum(v[c.u0 + j] for j in tier) <= best[i] + 0.5, f"tier{i}"
+        p2 += pulp.lpSum(v[k] for k in u[tier]) <= best[i] + 0.5, f"tier{i}"
     w = fm.weights["nations"]
     count = pulp.LpAffineExpression([(v[k], float(w[k])) for k in np.nonzero(w)[0]])
     p2.setObjective(count)
@@ -109,6 +113,22 @@ def pulp_plan(sc: Scenario, state: str, limit: float) -> PulpRun:
     p2.setObjective(pulp.LpAffineExpression([(v[k], float(wb[k])) for k in np.nonzero(wb)[0]]))
     timed_out |= _solve(p2, deadline)
     return PulpRun(time.perf_counter() - t0, timed_out, best)
+
+
+def _names_cost(sc: Scenario, repeat: int = 5) -> str:
+    """What naming every row and column costs (`ForceModel.col_names`, `row_names`: made only
+    when a model file is written) against building the model, default state, best of
+    `repeat`."""
+    build, names = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fm = build_model(sc, sc.default_state).fm
+        t1 = time.perf_counter()
+        count = len(fm.col_names) + len(fm.row_names)
+        build.append(t1 - t)
+        names.append(time.perf_counter() - t1)
+    return (f"names of {count:,} rows and columns: {min(names):.3f} s; build_model "
+            f"{min(build):.3f} s (best of {repeat})")
 
 
 def _command_seconds() -> float:
@@ -155,6 +175,7 @@ def main() -> None:
                                + (f" obj {st.objective:.4f}" if st.name.startswith("fair") else "")
                                for st in r.solver.stages)
             print(f"    {s:<14} {stages}")
+        print(f"    {_names_cost(sc)}")
     runs = [_command_seconds() for _ in range(3)]
     print(f"`willing plan` (packaged scenario, whole command incl. imports): "
           f"best {min(runs):.2f} s, median {sorted(runs)[1]:.2f} s of 3")

@@ -2,8 +2,9 @@
 
 - docs/scenario.md: one table per scenario model (attribute, type and range, default,
   description), from the JSON Schema of the pydantic models, the one place a field is declared.
-- docs/forcegen.md: the constraint blocks of the force-generation MILP, from
-  `willing.forcegen.CONSTRAINTS`, and the gap reasons, from `willing.forcegen.gaps.REASONS`.
+- docs/forcegen.md: the variable and constraint blocks of the force-generation MILP, from
+  their registry (`willing.forcegen.blocks`), and the gap reasons, from
+  `willing.forcegen.gaps.REASONS`.
 
 Each table sits between `<!-- tables:begin -->` and `<!-- tables:end -->`, so the docs cannot
 drift from what the code does; `tests/test_docs.py` fails when a file is out of date.
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from willing.forcegen import CONSTRAINTS
+from willing.forcegen.blocks import CONSTRAINT_BLOCKS, VARIABLES
 from willing.forcegen.gaps import REASONS
 from willing.scenario.model import ScenarioSpec
 
@@ -94,9 +95,14 @@ def scenario_tables() -> str:
 
 
 def forcegen_tables() -> str:
-    """The named constraint blocks of the MILP and the gap reasons, as markdown tables."""
-    rows = ["| constraint | meaning |", "| --- | --- |"]
-    rows += [f"| `{name}` | {text.replace('|', '/')} |" for name, text in CONSTRAINTS.items()]
+    """The registered blocks of the MILP and the gap reasons, as markdown tables."""
+    rows = ["| variable | kind | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{name}[{','.join(v.domains)}]` | {v.kind} | "
+             f"{v.description.replace('|', '/')} |" for name, v in VARIABLES.items()]
+    rows += ["", "| constraint | rows | stages | meaning |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{name}` | {'one per ' + ' × '.join(c.domains) if c.build else 'added by the solver'}"
+             f" | {c.stages[0]}{'' if len(c.stages) == 1 else ' on'} | "
+             f"{c.description.replace('|', '/')} |" for name, c in CONSTRAINT_BLOCKS.items()]
     rows += ["", "| reason code | meaning |", "| --- | --- |"]
     rows += [f"| `{code}` | {text} |" for code, text in REASONS.items()]
     return "\n".join(rows) + "\n"

@@ -88,6 +88,9 @@ def test_oversized_bodies_are_413_declared_or_streamed(client: TestClient) -> No
     res = client.post("/api/jobs", content=chunks, headers={**PLAN, "Content-Type": "application/json"})
     assert res.status_code == 413
     assert client.get("/api/ledger", headers=PLAN).status_code == 200  # the server is fine
+    # a text to read has its own, larger bound
+    text = "France will send a frigate to the Black Sea. " * 120
+    assert client.post("/api/draft", json={"text": text}, headers=PLAN).status_code == 200
 
 
 def _wait_idle(client: TestClient, ids: list[str], timeout: float = 180) -> None:
@@ -141,6 +144,8 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, dict[str, str]]] 
     ("post", "/api/jobs", "/api/jobs", {"kind": "plan", "scenario": "mars"}, PLAN),
     ("post", "/api/jobs", "/api/jobs", {"kind": "x" * 5000}, PLAN),
     ("get", "/api/jobs/{job_id}", "/api/jobs/0123456789ab", None, PLAN),
+    ("post", "/api/draft", "/api/draft", {"text": "France will send a frigate.", "scenario": "mars"},
+     PLAN),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Force generation: the MILP that allocates pledges to requirements (DESIGN §5)."""
+"""Force generation: the MILP that allocates pledges to requirements (docs/forcegen.md)."""
 
 from willing.forcegen.model import CONSTRAINTS
 from willing.forcegen.plan import plan

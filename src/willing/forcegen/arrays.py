@@ -1,4 +1,4 @@
-"""Pledges and requirements as NumPy arrays, and their compatibility (DESIGN §5).
+"""Pledges and requirements as NumPy arrays, and their compatibility (docs/forcegen.md).
 
 A pledge p may serve requirement j when its capability is j's or an allowed substitute, its
 regions and roles admit j's, it is ready by j's required-by day, and it exists in the state

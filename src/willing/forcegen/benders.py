@@ -35,28 +35,30 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, IntArray
+from willing.forcegen.blocks import in_subproblem
 from willing.forcegen.highs import new_highs, pass_model
 from willing.forcegen.model import ForceModel
 
-SUBPROBLEM_BLOCKS = ("demand", "participation")
-"""The rows that decide whether a set of nations fills a component. Within one component a
-pledge's capacity and rotation-floor rows have the same terms as its participation rows with
-y = 1, so they add nothing; left in, the LP may put their duals there, on a constant
-right-hand side, and the cut would not see that dropping the nation loses the pledge. The
-lead rows are left out: a relaxation."""
-
 
 class Subproblem:
-    """The units LP of one slice, for one set of nations at a time."""
+    """The units LP of one slice, for one set of nations at a time.
+
+    Its rows are the blocks registered with `subproblem=True` (`in_subproblem`): those that
+    decide whether a set of nations fills a component. Within one component a pledge's
+    capacity and rotation-floor rows have the same terms as its participation rows with
+    y = 1, so they add nothing; left in, the LP may put their duals there, on a constant
+    right-hand side, and the cut would not see that dropping the nation loses the pledge. The
+    lead rows are left out: a relaxation.
+    """
 
     def __init__(self, fm: ForceModel, cols: IntArray, rows: IntArray, tier_rows: sp.csr_matrix,
                  tier_hi: FloatArray) -> None:
-        c, m = fm.cols, fm.milp
-        rows = rows[np.isin(rows, m.rows(*SUBPROBLEM_BLOCKS))]
-        self.x = np.nonzero(cols < c.n_x)[0]
-        self.y = np.nonzero((cols >= c.y0) & (cols < c.y0 + c.n_y))[0]
-        master_of_nm = np.full(c.n_y, -1, dtype=np.int64)
-        master_of_nm[cols[self.y] - c.y0] = np.arange(len(self.y))
+        m = fm.milp
+        rows = rows[np.isin(rows, m.rows(*in_subproblem()))]
+        self.x = np.nonzero(fm.cols.mask("x", cols))[0]
+        self.y = np.nonzero(fm.cols.mask("y", cols))[0]
+        master_of_nm = np.full(fm.cols.size("y"), -1, dtype=np.int64)
+        master_of_nm[cols[self.y] - fm.cols["y"].start] = np.arange(len(self.y))
         self.x_master = master_of_nm[fm.nm_of_pair[cols[self.x]]]  # each x's nation
         # the slice's rows, and its tiers made soft: Σ_{j in k} u_j − t_k ≤ cap_k, t costs 1
         a, t = m.a.tocsr()[rows][:, cols], tier_rows[:, cols]
@@ -75,7 +77,7 @@ class Subproblem:
         # pool units one deployed unit uses (its per-pledge participation row)
         demand = m.rows("demand")  # row demand[j] is requirement j's
         self.demand_rows = np.nonzero(np.isin(rows, demand))[0]
-        pos = np.full(c.n_u, -1, dtype=np.int64)
+        pos = np.full(fm.cols.size("u"), -1, dtype=np.int64)
         pos[rows[self.demand_rows] - demand[0]] = np.arange(len(self.demand_rows))
         self.x_row = pos[fm.pair_j[cols[self.x]]]  # each x's demand row among the slice's
         n_y, n_d = len(self.y), len(self.demand_rows)

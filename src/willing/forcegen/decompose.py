@@ -31,17 +31,25 @@ import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, IntArray, RequirementArrays
 from willing.forcegen.benders import Cut, Subproblem, fewest_nations
+from willing.forcegen.blocks import sliced
 from willing.forcegen.highs import StageInfo, feasible, new_highs, pass_model, relative_gap, run_stage
-from willing.forcegen.model import ForceModel, complete_fair_share, most_personnel
+from willing.forcegen.model import (
+    ForceModel,
+    column_key,
+    column_participation,
+    complete_fair_share,
+    most_personnel,
+)
 
 SPLIT_ROUNDS = 3
 """How many times the slices may be given shares and solved again before the whole model
 takes over (each round keeps the shares of the rounds before, so conflicts only shrink)."""
 
-SHARED_BLOCKS = ("pledge_capacity", "rotation_floor")
+SHARED_BLOCKS = sliced("shared")
 """Row blocks that may span components: ≤ rows over non-negative columns, so dropping the
 other components' terms only relaxes them (tests/test_forcegen_decompose.py checks that no
-other block does)."""
+other block does). The code reads `sliced("shared")` when it runs, so a block registered
+later counts too."""
 
 
 @dataclass
@@ -54,16 +62,10 @@ class Slice:
 
 
 def column_component(fm: ForceModel, ra: RequirementArrays) -> IntArray:
-    """The component of every column of the nations stage (−1: fair-share deviations)."""
-    c = fm.cols
-    out = np.full(c.total, -1, dtype=np.int64)
-    out[:c.n_x] = ra.component[fm.pair_j]
-    out[c.u0:c.u0 + c.n_u] = ra.component
-    out[c.y0:c.y0 + c.n_y] = fm.nm_comp
-    out[c.l0:c.l0 + c.n_l] = fm.nm_comp[fm.lead_nm]
-    out[c.z0:c.z0 + c.n_z] = fm.comp_with_demand
-    out[c.p0:c.p0 + c.n_y] = fm.nm_comp
-    return out
+    """The component of every column of the nations stage (−1: fair-share deviations), read
+    from each variable block's keys (`ra`, the requirements the model was built from, is the
+    model's own: `fm.index.ra`)."""
+    return column_key(fm, "component")
 
 
 def slices(fm: ForceModel, ra: RequirementArrays) -> list[Slice]:
@@ -71,7 +73,7 @@ def slices(fm: ForceModel, ra: RequirementArrays) -> list[Slice]:
     col_comp = column_component(fm, ra)
     a = fm.milp.a.tocsc()
     in_stage = np.ones(a.shape[0], dtype=bool)
-    in_stage[fm.milp.rows("fair_share")] = False
+    in_stage[fm.milp.rows(*sliced("none"))] = False
     out = []
     for m in fm.comp_with_demand:
         cols = np.nonzero(col_comp == m)[0]
@@ -135,18 +137,11 @@ def _whole_units(fm: ForceModel, s: Slice, h: highspy._core._Highs, deadline: fl
     minimise leaderless components instead, it spent 3–4 s in cut rounds on a bound it already
     had, the set of 9 for LAND of the large synthetic instance; each fixed lead takes 0.3 s.
     """
-    c = fm.cols
     cols = s.cols
-    nm = np.full(len(cols), -1, dtype=np.int64)  # the (nation, component) of each column
-    is_x, is_y = cols < c.n_x, (cols >= c.y0) & (cols < c.y0 + c.n_y)
-    is_l, is_p = (cols >= c.l0) & (cols < c.l0 + c.n_l), cols >= c.p0
-    nm[is_x] = fm.nm_of_pair[cols[is_x]]
-    nm[is_y] = cols[is_y] - c.y0
-    nm[is_l] = fm.lead_nm[cols[is_l] - c.l0]
-    nm[is_p] = cols[is_p] - c.p0
-    iy = np.nonzero(is_y)[0]
-    il = np.nonzero(is_l)[0]
-    iz = np.nonzero((cols >= c.z0) & (cols < c.z0 + c.n_z))[0]
+    nm = column_participation(fm)[cols]  # the (nation, component) of each column
+    iy = np.nonzero(fm.cols.mask("y", cols))[0]
+    il = np.nonzero(fm.cols.mask("L", cols))[0]
+    iz = np.nonzero(fm.cols.mask("z", cols))[0]
     il = il[np.argsort(-most_personnel(fm)[nm[il]], kind="stable")]  # largest lead first
     lo0, hi0 = fm.milp.col_lo[cols], fm.milp.col_hi[cols]
     every = np.arange(len(cols), dtype=np.int32)
@@ -312,7 +307,7 @@ def _split_shared(fm: ForceModel, parts: list[Slice],
 def _over_shared(fm: ForceModel, v: np.ndarray) -> tuple[sp.csr_matrix, FloatArray, IntArray]:
     """The shared rows (capacity, rotation floor), their bounds, and those `v` over-uses."""
     m = fm.milp
-    shared = m.rows(*SHARED_BLOCKS)
+    shared = m.rows(*sliced("shared"))
     cap, cap_hi = m.a.tocsr()[shared], m.row_hi[shared]
     return cap, cap_hi, np.nonzero(cap @ v > cap_hi + 1e-6)[0]
 
@@ -336,7 +331,8 @@ def _fit(fm: ForceModel, h: highspy._core._Highs, v: np.ndarray, parts: list[Sli
     part_of = _part_of(fm, parts)
     touched = np.concatenate([cap[over].indices, tier_rows[tiers].indices])
     conflict = np.unique(part_of[touched])
-    held = np.nonzero(~np.isin(part_of, conflict) & (np.arange(len(v)) < fm.cols.y0))[0]
+    units = np.isin(np.arange(len(v)), fm.cols.columns("x", "u"))
+    held = np.nonzero(~np.isin(part_of, conflict) & units)[0]
     return _fit_together(fm, h, v, deadline, held)
 
 
@@ -346,8 +342,7 @@ def _fit_together(fm: ForceModel, h: highspy._core._Highs, v: np.ndarray, deadli
     re-allocated over the whole model (but for the columns `held` at their values): the
     slices may each count on all of a pledge shared between components. None when no such
     allocation exists (or none is found in time)."""
-    c = fm.cols
-    fixed = np.concatenate([held, np.arange(c.y0, c.e0)]).astype(np.int32)  # and y, L, z
+    fixed = np.concatenate([held, fm.cols.columns("y", "L", "z")]).astype(np.int32)
     h.changeColsBounds(len(fixed), fixed, v[fixed], v[fixed])
     try:
         info, sol = run_stage(h, "nations:together", v, deadline, fm.weights["nations"],

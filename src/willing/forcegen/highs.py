@@ -72,6 +72,15 @@ def pass_model(h: highspy._core._Highs, cost: FloatArray, a: sp.spmatrix, row_lo
         raise RuntimeError("HiGHS refused the force-generation model")
 
 
+def pass_names(h: highspy._core._Highs, cols: list[str], rows: list[str]) -> None:
+    """Name the first columns and rows of the model loaded in `h` (model files and logs then
+    say `demand[req-12]`, not `r1234`)."""
+    for i, name in enumerate(cols):
+        h.passColName(i, name)
+    for i, name in enumerate(rows):
+        h.passRowName(i, name)
+
+
 INTEGRAL_ABS_GAP = 1.0 - 1e-6
 """Absolute gap at which a stage with an integral objective is proven: no integer lies
 between a bound of 8.1 and a plan of 9, so HiGHS may stop there (it does not always see

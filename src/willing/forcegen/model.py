@@ -1,100 +1,59 @@
-"""The force-generation MILP, built as sparse matrices from index arrays (DESIGN §5).
+"""The force-generation MILP of one state, assembled from its registered blocks as sparse
+matrices from index arrays (no Python loop per allocation pair).
 
-Variables, in column order:
-
-    x[k]     units of pledge p(k) on requirement j(k), one column per compatible pair
-    u[j]     unmet units of requirement j
-    y[n,m]   nation n takes part in component m (binary)
-    L[n,m]   nation n leads component m (binary; HQ-capable nations willing to lead)
-    z[m]     component m has no lead (binary; the leaderless gap, never infeasible)
-    e⁺[n], e⁻[n]   deviation of nation n's personnel from its fair share
-    P[n,m]   personnel nation n puts into component m (continuous, defined by a row)
-    l[p,j]   baseline units of pledge p on requirement j that leave it (added by the
-             `stability` stage only when a baseline plan is given, see `solve.py`)
-
-Each constraint block is named and described in `CONSTRAINTS`, so the report can print the
-mathematics it solved. The objective is lexicographic and solved in stages (see `solve.py`).
+The blocks — variables x, u, y, L, z, e⁺, e⁻, P and the constraint blocks — are declared
+once each in formulation.py (blocks.py holds the registry); this module lays their columns
+and rows out in registry order, names them for HiGHS and reads values back by block name.
+The objective is lexicographic and solved in stages (see `solve.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from willing.forcegen import formulation  # noqa: F401  (registers the model's blocks)
 from willing.forcegen.arrays import FloatArray, IntArray, PledgeArrays, RequirementArrays
+from willing.forcegen.blocks import CONSTRAINT_BLOCKS, VARIABLES, ModelIndex, Rows, label
+from willing.forcegen.highs import new_highs, pass_model, pass_names
 
-CONSTRAINTS: dict[str, str] = {
-    "pledge_capacity": "Σ_j a[p,j]·x[p,j] ≤ count[p]; a = rotation for an enduring requirement "
-    "(one deployed needs `rotation` in the pool), 1 for a surge one.",
-    "demand": "Σ_p x[p,j] + u[j] = d[j]: every unit required is filled or named as a gap.",
-    "participation": "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)] and Σ_{j∈m} "
-    "a[p,j]·x[p,j] ≤ count[p]·y[n(p),m] (and Σ_{j∈m enduring} x[p,j] ≤ ⌊count[p]/rotation[p]⌋·y[n(p),m]): "
-    "a nation contributing to a component takes part in it.",
-    "rotation_floor": "Σ_{j enduring} x[p,j] ≤ ⌊count[p]/rotation[p]⌋ for rotation > 1: whole units "
-    "only (the capacity row divided by the rotation, rounded down).",
-    "one_lead": "Σ_n L[n,m] + z[m] = 1: exactly one lead per component, or a named leaderless gap.",
-    "lead_takes_part": "L[n,m] ≤ y[n,m] and Σ_{p∈n, j∈m} x[p,j] ≥ L[n,m]: the lead contributes.",
-    "lead_share": "P[n,m] − s[m]·Σ_n' P[n',m] ≥ −M[m]·(1 − L[n,m]): the lead brings at "
-    "least lead_share_min of the component's personnel.",
-    "personnel": "P[n,m] = Σ_{p∈n, j∈m} personnel[p]·x[p,j].",
-    "fair_share": "personnel[n] − share[n]·Σ personnel = e⁺[n] − e⁻[n], share by the fair-share "
-    "key among the nations that can contribute in this state.",
-    "unmet_fixed": "Σ_{j∈tier k} u[j] ≤ U*_k: later stages keep the optimal unmet demand of each "
-    "priority tier.",
-    "nations_fixed": "(n_y+1)·Σ_m z[m] + Σ y[n,m] ≤ N*: the stability, fair-share and cost stages "
-    "keep the optimal leads and nation count.",
-    "stability": "x[p,j] + l[p,j] ≥ b[p,j], 0 ≤ l[p,j] ≤ b[p,j] (only with a baseline plan, b its "
-    "units of pledge p on requirement j): l counts the baseline units that leave their position.",
-    "stability_fixed": "Σ l[p,j] ≤ S*: the fair-share and cost stage keeps the fewest moves.",
-    "participation_fixed": "y[n,m] = y*[n,m]: the fair-share and cost stage balances volumes among "
-    "the participants the earlier stages chose; fair-share-open then frees y (docs/forcegen.md).",
-}
+CONSTRAINTS: dict[str, str] = {name: b.description for name, b in CONSTRAINT_BLOCKS.items()}
+"""Each constraint block's mathematics, so the docs and the report can print what was solved."""
 
 
-TRANSPORT_BLOCKS = ("pledge_capacity", "rotation_floor", "demand")
-"""The rows of stage 1 (unmet demand per tier): capacity and demand, over units alone."""
+@dataclass(frozen=True)
+class Layout:
+    """Where each variable block's columns are, and the keys of each column."""
 
+    spans: dict[str, slice]
+    keys: dict[str, tuple[IntArray, ...]]
 
-@dataclass
-class Columns:
-    """Offsets of each variable block."""
+    def __getitem__(self, name: str) -> slice:
+        return self.spans[name]
 
-    n_x: int
-    n_u: int
-    n_y: int
-    n_l: int
-    n_z: int
-    n_e: int
+    def size(self, name: str) -> int:
+        span = self.spans[name]
+        return span.stop - span.start
 
-    @property
-    def u0(self) -> int:
-        return self.n_x
+    def columns(self, *names: str) -> IntArray:
+        """The columns of the named blocks, in the order named."""
+        return np.concatenate([np.arange(self.spans[n].start, self.spans[n].stop, dtype=np.int64)
+                               for n in names])
 
-    @property
-    def y0(self) -> int:
-        return self.u0 + self.n_u
-
-    @property
-    def l0(self) -> int:
-        return self.y0 + self.n_y
-
-    @property
-    def z0(self) -> int:
-        return self.l0 + self.n_l
-
-    @property
-    def e0(self) -> int:
-        return self.z0 + self.n_z
-
-    @property
-    def p0(self) -> int:
-        return self.e0 + 2 * self.n_e
+    def mask(self, name: str, cols: IntArray) -> np.ndarray:
+        """Which of `cols` are the named block's."""
+        span = self.spans[name]
+        return (cols >= span.start) & (cols < span.stop)
 
     @property
     def total(self) -> int:
-        return self.p0 + self.n_y
+        return max((s.stop for s in self.spans.values()), default=0)
 
 
 @dataclass
@@ -108,6 +67,7 @@ class Milp:
     col_hi: FloatArray
     integer: np.ndarray
     row_block: list[tuple[str, int, int]] = field(default_factory=list)
+    row_keys: list[tuple[IntArray, ...]] = field(default_factory=list)  # per block, per row
 
     def rows(self, *names: str) -> IntArray:
         """The rows of the named blocks, in model order."""
@@ -130,263 +90,214 @@ class ForceModel:
     fair_nations: IntArray  # nation index of each e pair
     fair_share: FloatArray
     lead_share_min: FloatArray  # per component
-    cols: Columns
+    cols: Layout
     milp: Milp
     weights: dict[str, FloatArray]  # objective of stages 2a (`nations`) and 2b (`balance`)
+    labels: Mapping[str, Sequence[str]]  # per domain, what names its rows and columns
+    index: ModelIndex
 
+    def values(self, v: np.ndarray, block: str) -> np.ndarray:
+        """The values of one variable block in a solution `v` (a view: writable)."""
+        return v[self.cols[block]]
 
-class _Rows:
-    """Accumulates constraint blocks as COO triplets."""
+    @cached_property
+    def col_names(self) -> list[str]:
+        """`x[GBR-1,land-inf-1]`, `y[GBR,LAND]`, …: each column's block and keys."""
+        out: list[str] = []
+        for name, b in VARIABLES.items():
+            out += label(name, b.domains, self.cols.keys[name], self.labels)
+        return out
 
-    def __init__(self) -> None:
-        self.r: list[IntArray] = []
-        self.c: list[IntArray] = []
-        self.v: list[FloatArray] = []
-        self.lo: list[FloatArray] = []
-        self.hi: list[FloatArray] = []
-        self.n = 0
-        self.blocks: list[tuple[str, int, int]] = []
-
-    def add(self, name: str, rows: IntArray, cols: IntArray, vals: FloatArray,
-            lo: FloatArray, hi: FloatArray) -> None:
-        count = len(lo)
-        self.r.append(rows + self.n)
-        self.c.append(cols)
-        self.v.append(vals)
-        self.lo.append(lo)
-        self.hi.append(hi)
-        self.blocks.append((name, self.n, self.n + count))
-        self.n += count
+    @cached_property
+    def row_names(self) -> list[str]:
+        """`demand[land-inf-1]`, `participation[GBR,land-inf-1]`, …: each row's block and keys."""
+        out: list[str] = []
+        for (name, _, _), keys in zip(self.milp.row_block, self.milp.row_keys, strict=True):
+            out += label(name, CONSTRAINT_BLOCKS[name].domains, keys, self.labels)
+        return out
 
 
 def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid: np.ndarray,
           lead_ok: np.ndarray, lead_share_min: FloatArray, fair_key: FloatArray,
-          fair_ok: np.ndarray) -> ForceModel:
-    """Build the model of one state.
+          fair_ok: np.ndarray, labels: Mapping[str, Sequence[str]] | None = None) -> ForceModel:
+    """Build the model of one state from every registered block, in registry order.
 
     `compatible` is P × J (all compatibility tests), `valid` the pledges that exist in the
     state, `lead_ok[n]` nations that may lead, `lead_share_min[m]` per component,
     `fair_key[n]` the fair-share key (GDP, …) and `fair_ok[n]` the nations it applies to.
+    `labels` name each domain's entries (pledge and requirement ids; by default their
+    indices) for the names HiGHS carries.
     """
-    ok = compatible & valid[:, None] & (ra.demand[None, :] > 0)
-    pair_p, pair_j = np.nonzero(ok)
-    pair_p = pair_p.astype(np.int64)
-    pair_j = pair_j.astype(np.int64)
-    n_pairs, n_req = len(pair_p), len(ra)
-    n_nat, n_comp = len(pa.nations), len(ra.components)
+    ix = index(pa, ra, compatible, valid, lead_ok, lead_share_min, fair_key, fair_ok)
+    spans: dict[str, slice] = {}
+    keys: dict[str, tuple[IntArray, ...]] = {}
+    upper: list[FloatArray] = []
+    integer: list[np.ndarray] = []
+    at = 0
+    for name, v in VARIABLES.items():
+        keys[name] = v.keys(ix)
+        n = len(keys[name][0])
+        spans[name], ix.offset[name] = slice(at, at + n), at
+        upper.append(np.asarray(v.upper(ix), dtype=float))
+        integer.append(np.full(n, int(v.integer), dtype=np.int32))
+        at += n
+    cols = Layout(spans, keys)
 
-    # a[p,j]: pool units one deployed unit uses
-    use = np.where(ra.enduring[pair_j], pa.rotation[pair_p], 1.0)
-    per_x = pa.personnel[pair_p]
-    pair_n = pa.nation[pair_p]
-    pair_m = ra.component[pair_j]
-
-    # y columns: (nation, component) pairs that occur
-    nm_key = pair_n * n_comp + pair_m
-    nm_unique, nm_of_pair = np.unique(nm_key, return_inverse=True)
-    nm_nation, nm_comp = nm_unique // n_comp, nm_unique % n_comp
-    # L columns: the y columns of nations that may lead
-    lead_nm = np.nonzero(lead_ok[nm_nation])[0].astype(np.int64)
-    comp_demand = np.bincount(ra.component, weights=ra.demand, minlength=n_comp) > 0
-    comp_with_demand = np.nonzero(comp_demand)[0].astype(np.int64)
-    comp_col = np.full(n_comp, -1, dtype=np.int64)
-    comp_col[comp_with_demand] = np.arange(len(comp_with_demand))
-    fair_nations = np.nonzero(fair_ok)[0].astype(np.int64)
-    key = fair_key[fair_nations]
-    fair_share = key / key.sum() if key.sum() > 0 else np.zeros(len(key))
-
-    cols = Columns(n_pairs, n_req, len(nm_unique), len(lead_nm), len(comp_with_demand),
-                   len(fair_nations))
-    rows = _Rows()
-    xs = np.arange(n_pairs, dtype=np.int64)
-    inf = np.inf
-
-    # pledge capacity: only pledges with at least one pair
-    used_p, p_row = np.unique(pair_p, return_inverse=True)
-    rows.add("pledge_capacity", p_row, xs, use, np.full(len(used_p), -inf),
-             pa.count[used_p].astype(float))
-
-    # demand
-    j_all = np.arange(n_req, dtype=np.int64)
-    rows.add("demand", np.concatenate([pair_j, j_all]),
-             np.concatenate([xs, cols.u0 + j_all]),
-             np.concatenate([np.ones(n_pairs), np.ones(n_req)]),
-             ra.demand.astype(float), ra.demand.astype(float))
-
-    # participation, one row per (nation, requirement): Σ_{p∈n} x[p,j] ≤ min(d[j], Σ ub)·y[n,m].
-    # Per requirement rather than per pledge: the coefficient of y is then at most d[j], which
-    # keeps the LP relaxation of the nation count tight (a per-pledge big-M of the whole pool
-    # lets y be a small fraction and leaves the branch and bound to do all the work).
-    ub = np.minimum(np.floor(pa.count[pair_p] / use + 1e-9), ra.demand[pair_j])
-    nj_key = pair_n * n_req + pair_j
-    nj_unique, nj_of_pair = np.unique(nj_key, return_inverse=True)
-    nj_cap = np.minimum(np.bincount(nj_of_pair, weights=ub), ra.demand[nj_unique % n_req])
-    nj_nm = np.zeros(len(nj_unique), dtype=np.int64)
-    nj_nm[nj_of_pair] = nm_of_pair
-    n_nj = len(nj_unique)
-    rows.add("participation",
-             np.concatenate([nj_of_pair, np.arange(n_nj)]),
-             np.concatenate([xs, cols.y0 + nj_nm]),
-             np.concatenate([np.ones(n_pairs), -nj_cap]),
-             np.full(n_nj, -inf), np.zeros(n_nj))
-
-    # participation, one row per (pledge, component): Σ_{j∈m} a·x[p,j] ≤ count[p]·y[n,m]. With
-    # the rows above, the relaxation can no longer spread one pool thinly over many
-    # requirements at a fraction of y each: y is at least the share of the pool the nation
-    # uses in the component.
-    pm_key = pair_p * n_comp + pair_m
-    pm_unique, pm_of_pair = np.unique(pm_key, return_inverse=True)
-    pm_nm = np.zeros(len(pm_unique), dtype=np.int64)
-    pm_nm[pm_of_pair] = nm_of_pair
-    n_pm = len(pm_unique)
-    rows.add("participation",
-             np.concatenate([pm_of_pair, np.arange(n_pm)]),
-             np.concatenate([xs, cols.y0 + pm_nm]),
-             np.concatenate([use, -pa.count[pm_unique // n_comp].astype(float)]),
-             np.full(n_pm, -inf), np.zeros(n_pm))
-
-    # rotation floor: a pledge with `count` c and rotation a > 1 deploys at most ⌊c/a⌋ units on
-    # enduring requirements, in all and within a component it takes part in. The capacity row
-    # alone lets the relaxation deploy c/a (5 units at 1:2 give 2.5): the Chvátal–Gomory
-    # rounding of that row, divided by a, closes the difference. On the large synthetic
-    # instance this alone takes the LAND component's nation count from a 30 s to a 7 s proof.
-    floor = np.floor(pa.count / pa.rotation + 1e-9)
-    end = ra.enduring[pair_j] & (pa.rotation[pair_p] > 1) & (
-        floor[pair_p] < pa.count[pair_p] / pa.rotation[pair_p] - 1e-9)
-    if end.any():
-        k = xs[end]
-        fp, fp_row = np.unique(pair_p[k], return_inverse=True)
-        rows.add("rotation_floor", fp_row, k, np.ones(len(k)), np.full(len(fp), -inf), floor[fp])
-        fpm, fpm_row = np.unique(pm_key[k], return_inverse=True)
-        fpm_nm = np.zeros(len(fpm), dtype=np.int64)
-        fpm_nm[fpm_row] = nm_of_pair[k]
-        n_f = len(fpm)
-        rows.add("participation", np.concatenate([fpm_row, np.arange(n_f)]),
-                 np.concatenate([k, cols.y0 + fpm_nm]),
-                 np.concatenate([np.ones(len(k)), -floor[fpm // n_comp]]),
-                 np.full(n_f, -inf), np.zeros(n_f))
-
-    # one lead per component with demand
-    if cols.n_z:
-        lead_comp_col = comp_col[nm_comp[lead_nm]]
-        has = lead_comp_col >= 0
-        rows.add("one_lead",
-                 np.concatenate([lead_comp_col[has], np.arange(cols.n_z)]),
-                 np.concatenate([cols.l0 + np.nonzero(has)[0], cols.z0 + np.arange(cols.n_z)]),
-                 np.ones(int(has.sum()) + cols.n_z), np.ones(cols.n_z), np.ones(cols.n_z))
-
-    if cols.n_l:
-        n_l = cols.n_l
-        l_idx = np.arange(n_l, dtype=np.int64)
-        # L ≤ y
-        rows.add("lead_takes_part", np.concatenate([l_idx, l_idx]),
-                 np.concatenate([cols.l0 + l_idx, cols.y0 + lead_nm]),
-                 np.concatenate([np.ones(n_l), -np.ones(n_l)]), np.full(n_l, -inf), np.zeros(n_l))
-        # Σ_{p∈n, j∈m} x ≥ L
-        l_of_nm = np.full(len(nm_unique), -1, dtype=np.int64)
-        l_of_nm[lead_nm] = l_idx
-        pl = l_of_nm[nm_of_pair]
-        sel = pl >= 0
-        rows.add("lead_takes_part", np.concatenate([pl[sel], l_idx]),
-                 np.concatenate([xs[sel], cols.l0 + l_idx]),
-                 np.concatenate([np.ones(int(sel.sum())), -np.ones(n_l)]),
-                 np.zeros(n_l), np.full(n_l, inf))
-        # lead share: P[n,m] − s[m]·Σ_{n'} P[n',m] − M·L ≥ −M
-        lm = nm_comp[lead_nm]
-        s = lead_share_min[lm]
-        # M = s·(most personnel the component can hold): each requirement at its demand,
-        # filled by its heaviest compatible unit; the tightest big-M that stays valid.
-        heaviest = np.zeros(n_req)
-        np.maximum.at(heaviest, pair_j, per_x)
-        comp_pers = np.bincount(ra.component, weights=ra.demand * heaviest, minlength=n_comp)
-        big = s * comp_pers[lm] + 1.0
-        same = nm_comp[None, :] == lm[:, None]  # n_l × n_y
-        own = np.zeros_like(same)
-        own[l_idx, lead_nm] = True
-        coef = own.astype(float) - s[:, None] * same
-        rr, cc = np.nonzero(coef)
-        rows.add("lead_share", np.concatenate([rr, l_idx]),
-                 np.concatenate([cols.p0 + cc, cols.l0 + l_idx]),
-                 np.concatenate([coef[rr, cc], -big]), -big, np.full(n_l, inf))
-
-    # personnel of each nation in each component: P[n,m] − Σ pers·x = 0
-    nm_idx = np.arange(cols.n_y, dtype=np.int64)
-    rows.add("personnel", np.concatenate([nm_of_pair, nm_idx]),
-             np.concatenate([xs, cols.p0 + nm_idx]),
-             np.concatenate([-per_x, np.ones(cols.n_y)]), np.zeros(cols.n_y), np.zeros(cols.n_y))
-
-    # fair share: Σ_m P[n,m] − share[n]·Σ_{fair n'} Σ_m P[n',m] − e⁺ + e⁻ = 0
-    if cols.n_e:
-        n_e = cols.n_e
-        fair_pos = np.full(n_nat, -1, dtype=np.int64)
-        fair_pos[fair_nations] = np.arange(n_e)
-        nm_fair = fair_pos[nm_nation]
-        fair_cols = np.nonzero(nm_fair >= 0)[0]
-        coef_f = ((nm_fair[fair_cols][None, :] == np.arange(n_e)[:, None]).astype(float)
-                  - fair_share[:, None])
-        rr_f, cc_f = np.nonzero(coef_f)
-        e_idx = np.arange(n_e, dtype=np.int64)
-        rows.add("fair_share",
-                 np.concatenate([rr_f, e_idx, e_idx]),
-                 np.concatenate([cols.p0 + fair_cols[cc_f], cols.e0 + e_idx,
-                                 cols.e0 + n_e + e_idx]),
-                 np.concatenate([coef_f[rr_f, cc_f], -np.ones(n_e), np.ones(n_e)]),
-                 np.zeros(n_e), np.zeros(n_e))
-
+    built: list[tuple[str, Rows]] = []
+    for name, c in CONSTRAINT_BLOCKS.items():
+        got = c.build(ix) if c.build is not None else None
+        if got is None:
+            continue
+        if "unmet" in c.stages and len(got.col) and got.col.max() >= _transport_width(cols):
+            raise ValueError(f"block '{name}' is in stage 'unmet' but uses columns other than "
+                             "units (x) and unmet (u), which is all that stage solves")
+        built.append((name, got))
+    row_block, first = [], 0
+    for name, r in built:
+        row_block.append((name, first, first + len(r)))
+        first += len(r)
     a = sp.csc_matrix(
-        (np.concatenate(rows.v), (np.concatenate(rows.r), np.concatenate(rows.c))),
-        shape=(rows.n, cols.total),
+        (np.concatenate([r.val for _, r in built]),
+         (np.concatenate([r.row + lo for (_, r), (_, lo, _) in zip(built, row_block, strict=True)]),
+          np.concatenate([r.col for _, r in built]))),
+        shape=(first, cols.total),
     )
-    col_lo = np.zeros(cols.total)
-    col_hi = np.full(cols.total, np.inf)
-    # x ≤ min(pool / use, demand)
-    col_hi[:n_pairs] = np.minimum(np.floor(pa.count[pair_p] / use + 1e-9), ra.demand[pair_j])
-    col_hi[cols.u0:cols.u0 + n_req] = ra.demand
-    col_hi[cols.y0:cols.e0] = 1.0  # y, L, z are binary
-    integer = np.zeros(cols.total, dtype=np.int32)
-    integer[:n_pairs] = 1
-    integer[cols.y0:cols.e0] = 1
+    milp = Milp(a=a, row_lo=np.concatenate([r.lo for _, r in built]),
+                row_hi=np.concatenate([r.hi for _, r in built]), col_lo=np.zeros(cols.total),
+                col_hi=np.concatenate(upper), integer=np.concatenate(integer),
+                row_block=row_block, row_keys=[r.keys for _, r in built])
 
     # objective terms
     total_pers = float((ra.demand * 1.0).sum() * max(pa.personnel.max(initial=1.0), 1.0)) or 1.0
     # stage 2a, integral: leaderless components, then nations per component
     nations = np.zeros(cols.total)
-    nations[cols.y0:cols.y0 + cols.n_y] = 1.0
-    nations[cols.z0:cols.z0 + cols.n_z] = float(cols.n_y + 1)  # a lead beats any nation count
+    nations[cols["y"]] = 1.0
+    nations[cols["z"]] = float(cols.size("y") + 1)  # a lead beats any nation count
     # stage 2b, with the nation count kept: fair-share deviation, then cost
     balance = np.zeros(cols.total)
-    balance[cols.e0:cols.e0 + 2 * cols.n_e] = 0.4 / total_pers  # fair share: < 0.8 in total
-    max_cost = float((pa.cost[pair_p] * col_hi[:n_pairs]).sum()) or 1.0
-    balance[:n_pairs] = 0.1 * pa.cost[pair_p] / max_cost  # cost: < 0.1 in total
+    balance[cols["e_plus"]] = balance[cols["e_minus"]] = 0.4 / total_pers  # fair share: < 0.8
+    pair_cost = pa.cost[ix.pair_p]
+    max_cost = float((pair_cost * milp.col_hi[cols["x"]]).sum()) or 1.0
+    balance[cols["x"]] = 0.1 * pair_cost / max_cost  # cost: < 0.1 in total
 
-    milp = Milp(a=a, row_lo=np.concatenate(rows.lo), row_hi=np.concatenate(rows.hi),
-                col_lo=col_lo, col_hi=col_hi, integer=integer, row_block=rows.blocks)
-    return ForceModel(pair_p=pair_p, pair_j=pair_j, nm_of_pair=nm_of_pair.astype(np.int64),
-                      pair_personnel=per_x, nm_nation=nm_nation, nm_comp=nm_comp,
-                      lead_nm=lead_nm, comp_with_demand=comp_with_demand,
-                      fair_nations=fair_nations, fair_share=fair_share,
-                      lead_share_min=lead_share_min, cols=cols, milp=milp,
-                      weights={"nations": nations, "balance": balance})
+    if labels is None:
+        labels = {"pledge": [f"p{i}" for i in range(len(pa))],
+                  "requirement": [f"j{i}" for i in range(len(ra))]}
+    labels = {"nation": pa.nations, "component": ra.components, **labels}
+    return ForceModel(pair_p=ix.pair_p, pair_j=ix.pair_j, nm_of_pair=ix.nm_of_pair,
+                      pair_personnel=ix.pair_personnel, nm_nation=ix.nm_nation,
+                      nm_comp=ix.nm_comp, lead_nm=ix.lead_nm,
+                      comp_with_demand=ix.comp_with_demand, fair_nations=ix.fair_nations,
+                      fair_share=ix.fair_share, lead_share_min=lead_share_min, cols=cols,
+                      milp=milp, weights={"nations": nations, "balance": balance},
+                      labels=labels, index=ix)
+
+
+def index(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid: np.ndarray,
+          lead_ok: np.ndarray, lead_share_min: FloatArray, fair_key: FloatArray,
+          fair_ok: np.ndarray) -> ModelIndex:
+    """The index arrays of one state's model (the arguments are those of `build`)."""
+    ok = compatible & valid[:, None] & (ra.demand[None, :] > 0)
+    pair_p, pair_j = np.nonzero(ok)
+    pair_p = pair_p.astype(np.int64)
+    pair_j = pair_j.astype(np.int64)
+    n_comp = len(ra.components)
+    # y columns: (nation, component) pairs that occur
+    nm_unique, nm_of_pair = np.unique(pa.nation[pair_p] * n_comp + ra.component[pair_j],
+                                      return_inverse=True)
+    nm_nation, nm_comp = nm_unique // n_comp, nm_unique % n_comp
+    comp_demand = np.bincount(ra.component, weights=ra.demand, minlength=n_comp) > 0
+    fair_nations = np.nonzero(fair_ok)[0].astype(np.int64)
+    key = fair_key[fair_nations]
+    return ModelIndex(
+        pa=pa, ra=ra, pair_p=pair_p, pair_j=pair_j, nm_nation=nm_nation, nm_comp=nm_comp,
+        nm_of_pair=nm_of_pair.astype(np.int64),
+        lead_nm=np.nonzero(lead_ok[nm_nation])[0].astype(np.int64),  # L: y of possible leads
+        comp_with_demand=np.nonzero(comp_demand)[0].astype(np.int64),
+        fair_nations=fair_nations,
+        fair_share=key / key.sum() if key.sum() > 0 else np.zeros(len(key)),
+        lead_share_min=lead_share_min)
+
+
+def write_model(fm: ForceModel, path: str | Path) -> None:
+    """Write the model as built (every registered block; not the rows the solver adds between
+    stages) to an MPS or LP file, by its suffix, each row and column named by its block and
+    keys: `demand[req-12]`, `x[GBR-3,req-12]` (in an LP file, which allows neither `-` nor
+    brackets in a name, `demand(req_12)`). Names are made here, not at build: with passing them
+    to HiGHS they cost more than building the matrix (docs/dev/forcegen-log.md, "Names of rows
+    and columns")."""
+    m = fm.milp
+    h = new_highs(60.0, 0.0)
+    pass_model(h, fm.weights["nations"], m.a, m.row_lo, m.row_hi, m.col_lo, m.col_hi, m.integer)
+    cols, rows = fm.col_names, fm.row_names
+    if Path(path).suffix == ".lp":
+        cols, rows = _lp_names(cols), _lp_names(rows)
+    pass_names(h, cols, rows)
+    if h.writeModel(str(path)) == highspy.HighsStatus.kError:
+        raise OSError(f"HiGHS could not write the model to {path}")
+
+
+_LP_SAFE = str.maketrans("[]-", "()_")
+
+
+def _lp_names(names: list[str]) -> list[str]:
+    """Names as the LP format takes them (HiGHS numbers every row and column otherwise)."""
+    return [n.translate(_LP_SAFE) for n in names]
+
+
+def column_key(fm: ForceModel, domain: str) -> IntArray:
+    """Each column's entry in `domain` (−1 where it has none): its block's own key, or, for a
+    nation or a component, that of its pledge or its requirement."""
+    ix = fm.index
+    via = {"nation": ("pledge", ix.pa.nation), "component": ("requirement", ix.ra.component)}
+    out = np.full(fm.cols.total, -1, dtype=np.int64)
+    for name, v in VARIABLES.items():
+        keys: dict[str, IntArray] = dict(zip(v.domains, fm.cols.keys[name], strict=True))
+        if domain in keys:
+            out[fm.cols[name]] = keys[domain]
+        elif domain in via and via[domain][0] in keys:
+            out[fm.cols[name]] = via[domain][1][keys[via[domain][0]]]
+    return out
+
+
+def column_participation(fm: ForceModel) -> IntArray:
+    """Each column's (nation, component) pair, as its y column's index (−1: none)."""
+    n, m = column_key(fm, "nation"), column_key(fm, "component")
+    n_comp = len(fm.index.ra.components)
+    pairs = fm.nm_nation * n_comp + fm.nm_comp  # sorted: np.unique made them
+    both = (n >= 0) & (m >= 0)
+    out = np.full(fm.cols.total, -1, dtype=np.int64)
+    out[both] = np.searchsorted(pairs, n[both] * n_comp + m[both])
+    return out
+
+
+def transport_columns(fm: ForceModel) -> int:
+    """How many columns stage 1 solves: the variable blocks of its stage, which lead."""
+    return _transport_width(fm.cols)
+
+
+def _transport_width(cols: Layout) -> int:
+    names = [name for name, v in VARIABLES.items() if "unmet" in v.stages]
+    assert names == list(VARIABLES)[:len(names)], "stage-1 variables must come first"
+    return cols[names[-1]].stop
 
 
 def complete_fair_share(fm: ForceModel, v: np.ndarray) -> None:
     """Set the personnel and fair-share deviation columns of `v` from its x columns."""
-    c = fm.cols
-    pers = np.bincount(fm.nm_of_pair, weights=np.round(v[:c.n_x]) * fm.pair_personnel,
-                       minlength=c.n_y)
-    v[c.p0:c.p0 + c.n_y] = pers
-    if c.n_e:
+    pers = np.bincount(fm.nm_of_pair, weights=np.round(fm.values(v, "x")) * fm.pair_personnel,
+                       minlength=fm.cols.size("y"))
+    fm.values(v, "P")[:] = pers
+    if len(fm.fair_nations):
         by_nation = np.bincount(fm.nm_nation, weights=pers,
                                 minlength=int(fm.fair_nations.max()) + 1)
         mine = by_nation[fm.fair_nations]
         dev = mine - fm.fair_share * mine.sum()
-        v[c.e0:c.e0 + c.n_e] = np.maximum(dev, 0)
-        v[c.e0 + c.n_e:c.e0 + 2 * c.n_e] = np.maximum(-dev, 0)
+        fm.values(v, "e_plus")[:] = np.maximum(dev, 0)
+        fm.values(v, "e_minus")[:] = np.maximum(-dev, 0)
 
 
 def most_personnel(fm: ForceModel) -> FloatArray:
     """The personnel each (nation, component) pair could bring, every unit column at its
     bound: how the start heuristics rank nations, largest first."""
-    c = fm.cols
-    return np.bincount(fm.nm_of_pair, weights=fm.pair_personnel * fm.milp.col_hi[:c.n_x],
-                       minlength=c.n_y).astype(np.float64)
+    return np.bincount(fm.nm_of_pair, weights=fm.pair_personnel * fm.values(fm.milp.col_hi, "x"),
+                       minlength=fm.cols.size("y")).astype(np.float64)

@@ -59,7 +59,9 @@ def build_model(scenario: Scenario, state: str, fair_share_key: str | None = Non
     fair_ok = np.isin(tiers, list(CONTRIBUTING_TIERS)) & (
         np.bincount(pa.nation[can_serve], minlength=len(tiers)) > 0)
     key = fair_share_key or spec.fair_share_key
-    fm = build(pa, ra, mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok)
+    labels = {"pledge": [p.id for p in scenario.pledges], "requirement": [r.id for r in reqs]}
+    fm = build(pa, ra, mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok,
+               labels)
     return Built(reqs, pa, ra, mk, valid, fm)
 
 
@@ -69,7 +71,7 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
          by_component: bool | None = None) -> PlanResult:
     """Allocate pledges to the requirements of `state` (the scenario's default state if None).
 
-    Solves the lexicographic MILP of DESIGN §5 with HiGHS. A time limit returns the best plan
+    Solves the lexicographic MILP of docs/forcegen.md with HiGHS. A time limit returns the best plan
     found, with its optimality gap in `result.solver`. With `baseline` (typically the plan of
     the state the coalition comes from), the `stability` stage keeps as many of its units as
     possible on the same requirement (pledge and requirement matched by id), after unmet
@@ -103,7 +105,7 @@ def _baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: Forc
     a = baseline.allocation
     units = a.groupby(["pledge", "requirement"])["units"].sum()
     if units.empty:
-        return np.zeros(fm.cols.n_x)
+        return np.zeros(fm.cols.size("x"))
     pledge_ids = np.array([p.id for p in scenario.pledges], dtype=object)
     req_ids = np.array([r.id for r in reqs], dtype=object)
     pairs = pd.MultiIndex.from_arrays([pledge_ids[fm.pair_p], req_ids[fm.pair_j]])
@@ -123,8 +125,7 @@ def plan_for(scenario: Scenario | PlanResult, state: str | None = None, *,
 def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
                info: SolveInfo, t0: float) -> PlanResult:
     reqs, pa, ra, fm = built.reqs, built.pa, built.ra, built.fm
-    c = fm.cols
-    x = np.round(values[:c.n_x]).astype(np.int64)
+    x = np.round(fm.values(values, "x")).astype(np.int64)
     used = np.nonzero(x > 0)[0]
     req_df = sizing.frame(reqs, scenario)
     filled = np.bincount(fm.pair_j[used], weights=x[used], minlength=len(reqs)).astype(np.int64)
@@ -204,12 +205,11 @@ def _leads(scenario: Scenario, ra: arrays.RequirementArrays, fm: ForceModel, val
            alloc: pd.DataFrame, unproven: str) -> pd.DataFrame:
     """The lead of each component with demand, or why it has none (`unproven`: what to add
     when the nations stage did not finish)."""
-    c = fm.cols
     nations = list(scenario.spec.nations)
     share_min = {line.component: line.lead_share_min for line in scenario.spec.mission_lines.values()}
     lead_of: dict[str, str] = {}
-    for i, nm in enumerate(fm.lead_nm):
-        if values[c.l0 + i] > 0.5:
+    for nm, on in zip(fm.lead_nm, fm.values(values, "L"), strict=True):
+        if on > 0.5:
             lead_of[ra.components[fm.nm_comp[nm]]] = nations[fm.nm_nation[nm]]
     candidates = {ra.components[m] for m in fm.nm_comp[fm.lead_nm]}
     rows = []

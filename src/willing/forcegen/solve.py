@@ -31,9 +31,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from willing.forcegen.arrays import FloatArray, RequirementArrays
+from willing.forcegen.blocks import in_stage
 from willing.forcegen.decompose import nations_by_component
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, relative_gap, run_stage
-from willing.forcegen.model import TRANSPORT_BLOCKS, ForceModel, complete_fair_share, most_personnel
+from willing.forcegen.model import (
+    ForceModel,
+    complete_fair_share,
+    most_personnel,
+    transport_columns,
+)
 from willing.scenario.model import PRIORITY_ORDER
 
 FAIR_SHARE_SCOPE = "participation y[n,m] fixed to the nations (or stability) stage's solution"
@@ -125,16 +131,17 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
     """
     t0 = time.perf_counter()
     if by_component is None:
-        by_component = fm.cols.n_x >= BY_COMPONENT_FROM
+        by_component = fm.cols.size("x") >= BY_COMPONENT_FROM
     deadline = t0 + time_limit
     m, c = fm.milp, fm.cols
+    u = c.columns("u")
     tiers, tier_rows = unmet_tiers(fm, ra)  # extra rows, bounded as the stages go
     names = [f"unmet-{PRIORITY_ORDER[int(ra.priority[t[0]])]}" for t in tiers]
     stages: list[StageInfo] = []
 
     # stage 1: transport rows (capacity, demand) and x, u columns only
-    n1 = c.n_x + c.n_u
-    keep = m.rows(*TRANSPORT_BLOCKS)
+    n1 = transport_columns(fm)
+    keep = m.rows(*in_stage("unmet"))
     a1 = sp.vstack([m.a.tocsr()[keep][:, :n1], tier_rows[:, :n1]])
     tier_hi = np.full(len(tiers), np.inf)
     h = new_highs(time_limit, mip_rel_gap)
@@ -142,16 +149,16 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
                np.concatenate([m.row_hi[keep], tier_hi]), m.col_lo[:n1], m.col_hi[:n1],
                m.integer[:n1])
     x1 = np.zeros(n1)
-    x1[c.u0:c.u0 + c.n_u] = ra.demand  # all unmet: always feasible
+    fm.values(x1, "u")[:] = ra.demand  # all unmet: always feasible
     for i, tier in enumerate(tiers):
-        if x1[c.u0 + tier].sum() < 0.5:  # the plan so far leaves none: 0 is this tier's optimum
+        if x1[u[tier]].sum() < 0.5:  # the plan so far leaves none: 0 is this tier's optimum
             stages.append(StageInfo(names[i], "optimal", 0.0, 0.0, 0.0, bound=0.0))
         else:
             later = np.concatenate(tiers[i + 1:]) if i + 1 < len(tiers) else tier[:0]
-            info, x1 = _tier_stage(h, names[i], x1, deadline, c.u0 + tier, c.u0 + later,
+            info, x1 = _tier_stage(h, names[i], x1, deadline, u[tier], u[later],
                                    float(ra.demand[later].sum()))
             stages.append(info)
-        tier_hi[i] = np.round(x1[c.u0 + tier].sum()) + 0.5  # integral data: unmet is integral
+        tier_hi[i] = np.round(x1[u[tier]].sum()) + 0.5  # integral data: unmet is integral
         h.changeRowBounds(len(keep) + i, -np.inf, float(tier_hi[i]))
 
     # stage 2a: the whole model, leads and nations per component
@@ -184,7 +191,7 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         info.objective += baseline_total - float(baseline.sum())  # units with no place to stay
         stages.append(info)
     # stage 2b: participation fixed, balance fair shares, then cost
-    y = np.arange(c.y0, c.y0 + c.n_y, dtype=np.int32)
+    y = c.columns("y").astype(np.int32)
     y_val = np.round(sol[y])
     h.changeColsBounds(len(y), y, y_val, y_val)
     balance = np.zeros(len(sol))
@@ -199,11 +206,12 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         stages.append(info)
     final = final[:c.total]
     # units are whole and demand is whole, so unmet is too: drop the solver's 1e-14 noise
-    final[:c.n_x + c.n_u] = np.round(final[:c.n_x + c.n_u])
+    units = c.columns("x", "u")
+    final[units] = np.round(final[units])
 
     status = "optimal" if all(s.status == "optimal" for s in stages) else (
         "time-limit" if any(s.status == "time-limit" for s in stages) else stages[-1].status)
-    unmet = [float(final[c.u0 + t].sum()) for t in tiers]
+    unmet = [float(final[u[t]].sum()) for t in tiers]
     return final, SolveInfo(status=status, mip_gap=max(s.mip_gap for s in stages),
                             build_seconds=build_seconds, solve_seconds=time.perf_counter() - t0,
                             stages=stages, unmet_by_tier=unmet)
@@ -213,11 +221,11 @@ def unmet_tiers(fm: ForceModel, ra: RequirementArrays) -> tuple[list[np.ndarray]
     """The requirements of each priority tier that has any, essential first, and one row per
     tier summing its unmet columns."""
     tiers = [t for t in (np.nonzero(ra.priority == k)[0] for k in range(3)) if len(t)]
-    c = fm.cols
+    c, u = fm.cols, fm.cols.columns("u")
     rows = sp.csr_matrix(
         (np.ones(sum(len(t) for t in tiers)),
          (np.repeat(np.arange(len(tiers)), [len(t) for t in tiers]),
-          np.concatenate([c.u0 + t for t in tiers]) if tiers else np.zeros(0, dtype=int))),
+          np.concatenate([u[t] for t in tiers]) if tiers else np.zeros(0, dtype=int))),
         shape=(len(tiers), c.total))
     return tiers, rows
 
@@ -308,13 +316,15 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
     short again. Returns None when time runs out first (the caller then starts from the
     stage-1 allocation).
     """
-    c = fm.cols
-    weight = fm.pair_personnel * fm.milp.col_hi[:c.n_x]  # personnel a pair could bring
+    c, u = fm.cols, fm.cols.columns("u")
+    x_hi = fm.values(fm.milp.col_hi, "x")
+    weight = fm.pair_personnel * x_hi  # personnel a pair could bring
     order = np.lexsort((-most_personnel(fm), fm.nm_comp))  # by component, largest first
-    allowed = np.zeros(c.n_y, dtype=bool)
-    lead_ok = np.zeros(c.n_y, dtype=bool)
+    n_y, n_x = c.size("y"), c.size("x")
+    allowed = np.zeros(n_y, dtype=bool)
+    lead_ok = np.zeros(n_y, dtype=bool)
     lead_ok[fm.lead_nm] = True
-    lead_pick = np.zeros(c.n_y, dtype=bool)
+    lead_pick = np.zeros(n_y, dtype=bool)
     for comp in np.unique(fm.nm_comp):
         mine = order[fm.nm_comp[order] == comp]
         allowed[mine[0]] = True
@@ -322,35 +332,35 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
         if len(leads):
             allowed[leads[0]] = lead_pick[leads[0]] = True
     n_comp = len(ra.components)
-    target = np.array([x1[c.u0 + t].sum() for t in tiers])
-    stage1_unmet = np.bincount(ra.component, weights=x1[c.u0:c.u0 + c.n_u], minlength=n_comp)
-    idx = np.arange(c.n_x, dtype=np.int32)
+    target = np.array([x1[u[t]].sum() for t in tiers])
+    stage1_unmet = np.bincount(ra.component, weights=fm.values(x1, "u"), minlength=n_comp)
+    idx = c.columns("x").astype(np.int32)
     # lexicographic weights for this heuristic only: a unit of a higher tier outweighs all below
     cost = np.zeros(n1)
     for k, t in enumerate(tiers):
-        cost[c.u0 + t] = (float(ra.demand.sum()) + 1.0) ** (len(tiers) - 1 - k)
+        cost[u[t]] = (float(ra.demand.sum()) + 1.0) ** (len(tiers) - 1 - k)
     # and, worth less than one unit of any tier in all, personnel from the intended leads, so
     # that they bring their lead share
     mine = lead_pick[fm.nm_of_pair]
-    cost[:c.n_x][mine] = -0.5 * weight[mine] / max(float(weight[mine].sum()), 1.0)
+    fm.values(cost, "x")[mine] = -0.5 * weight[mine] / max(float(weight[mine].sum()), 1.0)
     grow_by = np.ones(n_comp, dtype=np.int64)
     tier_row0 = h.getNumRow() - len(tiers)
     for k in range(len(tiers)):  # the restricted model may miss them: minimise instead
         h.changeRowBounds(tier_row0 + k, -np.inf, np.inf)
     out: np.ndarray | None = None
     while time.perf_counter() < deadline:
-        hi = np.where(allowed[fm.nm_of_pair], fm.milp.col_hi[:c.n_x], 0.0)
-        h.changeColsBounds(c.n_x, idx, np.zeros(c.n_x), hi)
+        hi = np.where(allowed[fm.nm_of_pair], x_hi, 0.0)
+        h.changeColsBounds(n_x, idx, np.zeros(n_x), hi)
         info, sol = run_stage(h, "few-nations", x1, deadline, cost, warm=False)
         if info.status != "optimal":
             break
-        if all(sol[c.u0 + t].sum() <= target[k] + 0.5 for k, t in enumerate(tiers)):
+        if all(sol[u[t]].sum() <= target[k] + 0.5 for k, t in enumerate(tiers)):
             out = sol
             break
         if allowed.all():  # missed within the relative gap even with everyone: no start
             break
         # each component left short of its stage-1 fill gets its next largest nation
-        excess = np.bincount(ra.component, weights=sol[c.u0:c.u0 + c.n_u], minlength=n_comp)
+        excess = np.bincount(ra.component, weights=fm.values(sol, "u"), minlength=n_comp)
         grew = False
         for comp in np.nonzero(excess - stage1_unmet > 0.5)[0]:
             nxt = order[(fm.nm_comp[order] == comp) & ~allowed[order]][:grow_by[comp]]
@@ -359,7 +369,7 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
             grow_by[comp] *= 2  # short again next time: add twice as many
         if not grew:  # the shortfall only moved between components: allow everyone
             allowed[:] = True
-    h.changeColsBounds(c.n_x, idx, np.zeros(c.n_x), fm.milp.col_hi[:c.n_x])
+    h.changeColsBounds(n_x, idx, np.zeros(n_x), x_hi)
     for k in range(len(tiers)):
         h.changeRowBounds(tier_row0 + k, -np.inf, float(tier_hi[k]))
     return out
@@ -368,15 +378,15 @@ def _few_nations(fm: ForceModel, ra: RequirementArrays, h: highspy._core._Highs,
 def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:
     """A feasible full solution from a stage-1 allocation: everyone used takes part, and each
     component is led by its largest HQ-capable contributor when that one meets the share."""
-    c = fm.cols
-    v = np.zeros(c.total)
-    x = np.round(x1[:c.n_x])
-    v[:c.n_x] = x
-    v[c.u0:c.u0 + c.n_u] = x1[c.u0:c.u0 + c.n_u]
-    nm_of_pair = fm.nm_of_pair
-    pers = np.bincount(nm_of_pair, weights=x * fm.pair_personnel, minlength=c.n_y)
-    v[c.y0:c.y0 + c.n_y] = (np.bincount(nm_of_pair, weights=x, minlength=c.n_y) > 0)
-    v[c.z0:c.z0 + c.n_z] = 1.0
+    v = np.zeros(fm.cols.total)
+    x = np.round(fm.values(x1, "x"))
+    fm.values(v, "x")[:] = x
+    fm.values(v, "u")[:] = fm.values(x1, "u")
+    nm_of_pair, n_y = fm.nm_of_pair, fm.cols.size("y")
+    pers = np.bincount(nm_of_pair, weights=x * fm.pair_personnel, minlength=n_y)
+    fm.values(v, "y")[:] = np.bincount(nm_of_pair, weights=x, minlength=n_y) > 0
+    lead, leaderless = fm.values(v, "L"), fm.values(v, "z")
+    leaderless[:] = 1.0
     comp_total = np.bincount(fm.nm_comp, weights=pers, minlength=int(fm.nm_comp.max(initial=0)) + 1)
     for z, comp in enumerate(fm.comp_with_demand):
         mine = np.nonzero(fm.nm_comp[fm.lead_nm] == comp)[0]
@@ -385,6 +395,6 @@ def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:
         best = mine[np.argmax(pers[fm.lead_nm[mine]])]
         nm = fm.lead_nm[best]
         if pers[nm] > 0 and pers[nm] >= fm.lead_share_min[comp] * comp_total[comp]:
-            v[c.l0 + best], v[c.z0 + z] = 1.0, 0.0
+            lead[best], leaderless[z] = 1.0, 0.0
     complete_fair_share(fm, v)
     return v

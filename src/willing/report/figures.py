@@ -14,8 +14,8 @@ TIER_COLOURS = {"lead": "#1f4e79", "member": "#4a90c2", "backstop": "#b5651d", "
                 "unfilled": "#c0392b", "other nations": "#999999"}
 REASON_COLOURS = {"capacity": "#e67e22", "region": "#8e44ad", "condition": "#c0392b",
                   "readiness": "#2980b9", "capability": "#7f8c8d"}
-NATIONS_SOURCE = ("public figures: data/nations.csv (SIPRI Military Expenditure Database, IMF World "
-                  "Economic Outlook, IISS Military Balance, UN World Population Prospects)")
+NATIONS_SOURCE = ("public figures: data/nations.csv (SIPRI Military Expenditure Database, World Bank "
+                  "World Development Indicators, IISS Military Balance)")
 OTHERS = "other nations"
 """The Sankey source that aggregates the nations a viewer is not released (coalition total less
 the rows it sees)."""

@@ -17,13 +17,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 """Identifiers of regions, states, events, roles, requirements and capabilities: kebab-case."""
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+"""A fraction from 0 to 1."""
+
+Probability = Share
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are not coerced from str."""
+    """Base of every scenario model: unknown keys are errors, and numbers are finite.
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=False)
+    NaN or infinity would slip past a `ge`/`le` bound and then hang the solver or print NaN
+    shares. Every number field also states its range with `strict=True`: YAML `true` is 1 to
+    Python, and a boolean is never a count.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=False, allow_inf_nan=False)
 
 
 class Tier(StrEnum):
@@ -110,9 +118,10 @@ class Uncertainty(Strict):
 class Defaults(Strict):
     """Scenario-wide pledge defaults, each with its source."""
 
-    rotation: float = Field(3.0, ge=1.0, description="UK 'rule of three': deployed, preparing, recovering.")
-    max_tour_months: int | None = Field(6, ge=1)
-    readiness_days: int = Field(30, ge=0)
+    rotation: float = Field(3.0, ge=1.0, le=10.0, strict=True,
+                            description="UK 'rule of three': deployed, preparing, recovering.")
+    max_tour_months: int | None = Field(6, ge=1, le=60, strict=True)
+    readiness_days: int = Field(30, ge=0, le=3650, strict=True)
     source: str | None = None
 
 
@@ -122,11 +131,11 @@ class CapabilitySpec(Strict):
     name: str | None = None
     component: Literal["LAND", "AIR", "MARITIME", "REGENERATION"] | None = None
     unit: str | None = None
-    unit_size: int | None = Field(None, ge=1)
-    personnel_per_unit: int | None = Field(None, ge=0)
-    lift_tonnes_per_unit: float | None = Field(None, ge=0)
+    unit_size: int | None = Field(None, ge=1, le=100_000, strict=True)
+    personnel_per_unit: int | None = Field(None, ge=0, le=100_000, strict=True)
+    lift_tonnes_per_unit: float | None = Field(None, ge=0, le=1_000_000, strict=True)
     lift_mode: Literal["self", "surface"] | None = None
-    cost_musd_per_unit_year: float | None = Field(None, ge=0)
+    cost_musd_per_unit_year: float | None = Field(None, ge=0, le=100_000, strict=True)
     hq_level: Literal["force", "component", "brigade"] | None = None
     substitutes: list[Id] | None = None
     source: str | None = None
@@ -138,17 +147,20 @@ class Pledge(Strict):
 
     id: Id | None = Field(None, description="Defaults to '<ISO3>-<n>' (1-based).")
     capability: Id
-    count: int | None = Field(None, ge=0, description="Units pledged (the whole rotation pool).")
+    count: int | None = Field(None, ge=0, le=10_000, strict=True,
+                              description="Units pledged (the whole rotation pool).")
     share_of_active: float | None = Field(
         None,
+        strict=True,
         gt=0.0,
         le=0.2,
         description="Stated scaling rule instead of count: units = floor(share x active "
         "personnel / (personnel per unit)), at least 1.",
     )
-    rotation: float | None = Field(None, ge=1.0, description="Units in the pool per unit deployed.")
-    max_tour_months: int | None = Field(None, ge=1)
-    readiness_days: int | None = Field(None, ge=0)
+    rotation: float | None = Field(None, ge=1.0, le=10.0, strict=True,
+                                   description="Units in the pool per unit deployed.")
+    max_tour_months: int | None = Field(None, ge=1, le=60, strict=True)
+    readiness_days: int | None = Field(None, ge=0, le=3650, strict=True)
     regions: list[Id] = Field(min_length=1, description="Regions the pledge may serve in.")
     roles: list[Id] = Field(default_factory=list, description="Roles allowed; empty = any.")
     states: list[Id] = Field(default_factory=list, description="States it is valid in; empty = all.")
@@ -175,10 +187,11 @@ class Nation(Strict):
     will_lead: bool = Field(True, description="False: the nation never takes a component lead.")
     conditions: list[Condition] = Field(default_factory=list)
     pledges: list[Pledge] = Field(default_factory=list)
-    population: int | None = Field(None, ge=0, description="Overrides nations.csv.")
-    gdp_usd_bn: float | None = Field(None, ge=0)
-    milex_usd_bn: float | None = Field(None, ge=0)
-    active_personnel: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=10_000_000_000, strict=True,
+                                   description="Overrides nations.csv.")
+    gdp_usd_bn: float | None = Field(None, ge=0, le=200_000, strict=True)
+    milex_usd_bn: float | None = Field(None, ge=0, le=10_000, strict=True)
+    active_personnel: int | None = Field(None, ge=0, le=10_000_000, strict=True)
     source: str | None = None
     assumption: str | None = None
 
@@ -190,7 +203,7 @@ class RuleBase(Strict):
     id: Id
     role: Id
     priority: Priority = Priority.ESSENTIAL
-    required_by_day: int = Field(90, ge=0)
+    required_by_day: int = Field(90, ge=0, le=3650, strict=True)
     duration: Duration = Duration.ENDURING
     states: list[Id] = Field(default_factory=list, description="States it applies in; empty = all.")
     source: str | None = None
@@ -199,7 +212,7 @@ class RuleBase(Strict):
 
 class TemplateLine(Strict):
     capability: Id
-    share: float = Field(gt=0.0, le=1.0, description="Share of the headline personnel.")
+    share: float = Field(gt=0.0, le=1.0, strict=True, description="Share of the headline personnel.")
     priority: Priority | None = None
     role: Id | None = None
 
@@ -208,8 +221,8 @@ class HeadlineRule(RuleBase):
     """A personnel target split into units by a template and into regions by shares."""
 
     rule: Literal["headline"]
-    personnel: int = Field(gt=0)
-    region_split: dict[Id, float] = Field(min_length=1)
+    personnel: int = Field(gt=0, le=1_000_000, strict=True)
+    region_split: dict[Id, Share] = Field(min_length=1)
     template: list[TemplateLine] = Field(min_length=1)
 
     @field_validator("region_split")
@@ -234,8 +247,8 @@ class PopulationRule(RuleBase):
     rule: Literal["population"]
     capability: Id
     region: Id
-    population: int = Field(gt=0)
-    ratio: float = Field(gt=0.0, le=50.0, description="Troops per 1000 inhabitants.")
+    population: int = Field(gt=0, le=200_000_000, strict=True)
+    ratio: float = Field(gt=0.0, le=50.0, strict=True, description="Troops per 1000 inhabitants.")
 
 
 class CapRule(RuleBase):
@@ -244,12 +257,13 @@ class CapRule(RuleBase):
     rule: Literal["cap"]
     capability: Id = "fighter-squadron"
     region: Id
-    stations: int = Field(ge=1)
-    endurance_h: float = Field(gt=0.0)
-    transit_h: float = Field(ge=0.0)
-    sortie_rate: float = Field(gt=0.0, description="Sorties per aircraft per day.")
-    mission_capable: float = Field(gt=0.0, le=1.0)
-    aircraft_per_unit: int | None = Field(None, ge=1, description="Defaults to the unit size.")
+    stations: int = Field(ge=1, le=100, strict=True)
+    endurance_h: float = Field(gt=0.0, le=100.0, strict=True)
+    transit_h: float = Field(ge=0.0, le=50.0, strict=True)
+    sortie_rate: float = Field(gt=0.0, le=10.0, strict=True, description="Sorties per aircraft per day.")
+    mission_capable: float = Field(gt=0.0, le=1.0, strict=True)
+    aircraft_per_unit: int | None = Field(None, ge=1, le=1000, strict=True,
+                                          description="Defaults to the unit size.")
 
     @model_validator(mode="after")
     def _time_on_station(self) -> CapRule:
@@ -267,11 +281,12 @@ class McmRule(RuleBase):
     rule: Literal["mcm"]
     capability: Id = "mcm-vessel"
     region: Id
-    area_km2: float = Field(gt=0.0)
-    clearance_km2_per_vessel_day: float = Field(gt=0.0)
-    days: int = Field(ge=1)
-    convoys: int = Field(0, ge=0, description="Convoys escorted at once (grain corridor).")
-    escorts_per_convoy: int = Field(0, ge=0)
+    area_km2: float = Field(gt=0.0, le=1_000_000.0, strict=True)
+    clearance_km2_per_vessel_day: float = Field(gt=0.0, le=10_000.0, strict=True)
+    days: int = Field(ge=1, le=3650, strict=True)
+    convoys: int = Field(0, ge=0, le=100, strict=True,
+                         description="Convoys escorted at once (grain corridor).")
+    escorts_per_convoy: int = Field(0, ge=0, le=50, strict=True)
     escort_capability: Id = "frigate"
 
 
@@ -281,9 +296,9 @@ class TrainingRule(RuleBase):
     rule: Literal["training"]
     capability: Id = "training-team"
     region: Id
-    trainees_per_year: int = Field(gt=0)
-    trainees_per_team_cycle: int = Field(gt=0)
-    cycles_per_year: float = Field(gt=0.0)
+    trainees_per_year: int = Field(gt=0, le=1_000_000, strict=True)
+    trainees_per_team_cycle: int = Field(gt=0, le=10_000, strict=True)
+    cycles_per_year: float = Field(gt=0.0, le=52.0, strict=True)
 
 
 class ExplicitRule(RuleBase):
@@ -292,7 +307,7 @@ class ExplicitRule(RuleBase):
     rule: Literal["explicit"]
     capability: Id
     region: Id
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=10_000, strict=True)
 
 
 SizingRule = Annotated[
@@ -304,7 +319,7 @@ SizingRule = Annotated[
 class MissionLine(Strict):
     component: str = Field(description="The component command that runs this line, e.g. LAND.")
     lead_share_min: float = Field(
-        0.3, ge=0.0, le=1.0, description="The lead brings at least this share of its personnel."
+        0.3, ge=0.0, le=1.0, strict=True, description="The lead brings at least this share of its personnel."
     )
     description: str | None = None
     requirements: list[SizingRule] = Field(default_factory=list)
@@ -330,13 +345,33 @@ class EntryPoint(Strict):
 
     name: str
     mode: Literal["air", "rail", "road", "sea"]
-    personnel_per_day: int = Field(ge=0, description="People it can move in one day.")
-    tonnes_per_day: float = Field(ge=0.0, description="Tonnes of equipment it can move in one day.")
+    personnel_per_day: int = Field(ge=0, le=1_000_000, strict=True,
+                                   description="People it can move in one day.")
+    tonnes_per_day: float = Field(ge=0.0, le=10_000_000.0, strict=True,
+                                  description="Tonnes of equipment it can move in one day.")
     regions: list[Id] = Field(min_length=1, description="Regions units reach through it.")
     states: list[Id] = Field(default_factory=list, description="States it is open in; empty = all.")
     conditions: list[Condition] = Field(
         default_factory=list, description="Open only in states where all of these hold."
     )
+    source: str | None = None
+    assumption: str | None = None
+
+
+class LedgerMapping(Strict):
+    """How the public ledger's dated statements become pledges when a plan is built as of a date.
+
+    A statement brings the nation's own pledges of its capability (or of its mission line's
+    component); where the nation has none, and a statement gives no count, these templates say
+    what it pledges.
+    """
+
+    unstated: Literal["drop", "keep"] = Field(
+        "drop", description="A nation with no statement by the date: no pledge (drop) or the "
+        "scenario's pledges (keep).")
+    pledges: dict[Id, list[Pledge]] = Field(
+        default_factory=dict,
+        description="Ledger capability id or mission line → the pledges one statement makes.")
     source: str | None = None
     assumption: str | None = None
 
@@ -347,7 +382,7 @@ class ScenarioSpec(Strict):
     name: Id
     title: str | None = None
     description: str | None = None
-    horizon_years: int = Field(3, ge=1, le=30)
+    horizon_years: int = Field(3, ge=1, le=30, strict=True)
     default_state: Id
     force_option: Id | None = None
     force_options: dict[Id, ForceOption] = Field(default_factory=dict)
@@ -366,3 +401,5 @@ class ScenarioSpec(Strict):
     entry_points: dict[Id, EntryPoint] = Field(
         default_factory=dict, description="Ways into the theatre, in order of preference."
     )
+    ledger: LedgerMapping | None = Field(
+        None, description="How ledger statements map to pledges for plans as of a date.")

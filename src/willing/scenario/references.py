@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 import pycountry
 
 from willing.scenario.errors import PathPart, Problem, dotted
-from willing.scenario.model import ScenarioSpec
+from willing.scenario.model import RuleBase, ScenarioSpec
 from willing.scenario.packaged import NationFigures
 
 Path = tuple[PathPart, ...]
@@ -55,31 +55,16 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
                 out.append(Problem((*base, "id"), f"duplicate requirement id '{rule.id}' "
                                    f"(first at {dotted(seen_req[rule.id])})"))
             seen_req[rule.id] = base
-            if rule.role not in roles:
-                out.append(_unknown("role", rule.role, roles, (*base, "role")))
-            out += _each("state", rule.states, states, (*base, "states"))
-            for field in ("capability", "escort_capability"):
-                cap_id = getattr(rule, field, None)
-                if cap_id is not None and cap_id not in capability_ids:
-                    out.append(_unknown("capability", cap_id, capability_ids, (*base, field)))
-            region = getattr(rule, "region", None)
-            if region is not None and region not in regions:
-                out.append(_unknown("region", region, regions, (*base, "region")))
-            for r in getattr(rule, "region_split", {}) or {}:
-                if r not in regions:
-                    out.append(_unknown("region", r, regions, (*base, "region_split", r)))
-            for k, t in enumerate(getattr(rule, "template", []) or []):
-                if t.capability not in capability_ids:
-                    out.append(_unknown("capability", t.capability, capability_ids,
-                                        (*base, "template", k, "capability")))
-                if t.role is not None and t.role not in roles:
-                    out.append(_unknown("role", t.role, roles, (*base, "template", k, "role")))
+            out += check_rule(spec, rule, capability_ids, base)
 
     for opt_id, opt in spec.force_options.items():
-        for req_id in opt.overrides:
+        for req_id, values in opt.overrides.items():
+            opath: Path = ("force_options", opt_id, "overrides", req_id)
             if req_id not in seen_req:
-                out.append(_unknown("requirement", req_id, seen_req,
-                                    ("force_options", opt_id, "overrides", req_id)))
+                out.append(_unknown("requirement", req_id, seen_req, opath))
+            out += [Problem((*opath, key), f"'{key}' cannot be overridden: a force option changes "
+                            f"the inputs of the requirement its key names; valid: its other fields")
+                    for key in ("id", "rule") if key in values]
 
     pledge_ids: set[str] = set()
     for iso, nation in spec.nations.items():
@@ -107,6 +92,36 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
             out += _each("state", pledge.states, states, (*ppath, "states"))
             out += _each("entry point", pledge.entry_points, set(spec.entry_points),
                          (*ppath, "entry_points"))
+    return out
+
+
+def check_rule(spec: ScenarioSpec, rule: RuleBase, capability_ids: set[str], base: Path) -> list[Problem]:
+    """Every problem with the ids one sizing rule refers to; `base` is where the rule is written.
+
+    A force option's overrides are checked by calling this on the overridden rule with `base`
+    pointing at the override.
+    """
+    regions, roles = set(spec.regions), set(spec.roles)
+    out: list[Problem] = []
+    if rule.role not in roles:
+        out.append(_unknown("role", rule.role, roles, (*base, "role")))
+    out += _each("state", rule.states, set(spec.states), (*base, "states"))
+    for field in ("capability", "escort_capability"):
+        cap_id = getattr(rule, field, None)
+        if cap_id is not None and cap_id not in capability_ids:
+            out.append(_unknown("capability", cap_id, capability_ids, (*base, field)))
+    region = getattr(rule, "region", None)
+    if region is not None and region not in regions:
+        out.append(_unknown("region", region, regions, (*base, "region")))
+    for r in getattr(rule, "region_split", {}) or {}:
+        if r not in regions:
+            out.append(_unknown("region", r, regions, (*base, "region_split", r)))
+    for k, t in enumerate(getattr(rule, "template", []) or []):
+        if t.capability not in capability_ids:
+            out.append(_unknown("capability", t.capability, capability_ids,
+                                (*base, "template", k, "capability")))
+        if t.role is not None and t.role not in roles:
+            out.append(_unknown("role", t.role, roles, (*base, "template", k, "role")))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,17 +13,18 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from willing.scenario import packaged
+from willing.scenario import ledger, packaged
 from willing.scenario.errors import Problem, ScenarioError
 from willing.scenario.model import (
+    MISSION_LINES,
     CapabilitySpec,
     Condition,
     ScenarioSpec,
     SizingRule,
 )
-from willing.scenario.references import check
+from willing.scenario.references import check, check_rule
 from willing.scenario.validation import problems_from
-from willing.scenario.yamlmarks import locate, parse, plain
+from willing.scenario.yamlmarks import locate, parse, plain, too_big
 
 
 @dataclass(frozen=True)
@@ -125,32 +127,42 @@ class Scenario:
         return pd.DataFrame(rows)
 
 
-def load_scenario(path: str | Path | None = None, *, force_option: str | None = None) -> Scenario:
+def load_scenario(path: str | Path | None = None, *, force_option: str | None = None,
+                  as_of: date | None = None) -> Scenario:
     """Load and validate a scenario file, or the packaged `ukraine-2025` when no path is given.
 
-    Raises `ScenarioError` listing every problem with file, line, column and field path.
+    With `as_of`, the pledges are those of the packaged public ledger's statements up to that
+    date (see `willing.scenario.ledger.as_of`). Raises `ScenarioError` listing every problem
+    with file, line, column and field path.
     """
     if path is None:
         return parse_scenario(packaged.scenario_text(), packaged.scenario_display_path(),
-                              force_option=force_option)
+                              force_option=force_option, as_of=as_of)
     p = Path(path)
     if not p.is_file():
         if str(path) in packaged.scenario_names():
             return parse_scenario(packaged.scenario_text(str(path)),
                                   packaged.scenario_display_path(str(path)),
-                                  force_option=force_option)
+                                  force_option=force_option, as_of=as_of)
         raise ScenarioError(str(path), [Problem((), "no such file (nor a packaged scenario: "
                                                f"{', '.join(packaged.scenario_names())})")])
+    big = too_big(p.stat().st_size)
+    if big is not None:
+        raise ScenarioError(str(path), [big])
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [Problem((), f"cannot read the file: {exc}")]) from None
-    return parse_scenario(text, str(path), force_option=force_option)
+    return parse_scenario(text, str(path), force_option=force_option, as_of=as_of)
 
 
 def parse_scenario(text: str, file: str = "<scenario>", *,
-                   force_option: str | None = None) -> Scenario:
-    """Validate scenario text; `file` is the name errors are reported under."""
+                   force_option: str | None = None, as_of: date | None = None) -> Scenario:
+    """Validate scenario text; `file` is the name errors are reported under.
+
+    With `as_of`, the pledges are rebuilt from the packaged ledger up to that date before
+    validation, and the text (which the run store hashes) records the date.
+    """
     doc, problems = parse(text)
     if problems:
         raise ScenarioError(file, problems)
@@ -161,8 +173,11 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
     if not isinstance(doc, dict):
         raise ScenarioError(file, [Problem((), "a scenario must be a mapping (key: value), got "
                                            f"a {type(plain(doc)).__name__}", 1, 1)])
+    data = plain(doc)
+    if as_of is not None:
+        data, text = _as_of(data, doc, text, as_of, file)
     try:
-        spec = ScenarioSpec.model_validate(plain(doc))
+        spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(file, problems_from(exc, doc, ScenarioSpec)) from None
     return from_spec(spec, file, text, force_option=force_option, doc=doc)
@@ -188,13 +203,32 @@ def from_spec(spec: ScenarioSpec, file: str = "<generated>", text: str | None = 
     if problems:
         raise ScenarioError(file, [_located(doc, p) for p in problems])
 
-    rules, problems = _rules(spec, option, doc)
-    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
-    pledges = _pledges(spec, catalogue, figures)
+    rules, problems = _rules(spec, option, set(catalogue), doc)
+    for other in sorted(set(spec.force_options) - {option}):  # `validate` checks every option
+        problems += _rules(spec, other, set(catalogue), doc)[1]
     if problems:
         raise ScenarioError(file, problems)
+    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
+    pledges = _pledges(spec, catalogue, figures)
     return Scenario(spec=spec, file=file, text=text, force_option=option, catalogue=catalogue,
                     figures=figures, pledges=pledges, rules=rules)
+
+
+def _as_of(data: dict[str, Any], doc: Any, text: str, day: date,
+           file: str) -> tuple[dict[str, Any], str]:
+    """The scenario's data with its pledges as of `day`, and its text marked with the date."""
+    components = {cid: c.component for cid, c in packaged.capabilities().items()}
+    for cid, over in (data.get("capabilities") or {}).items():
+        if isinstance(over, dict) and over.get("component"):
+            components[cid] = over["component"]
+    keys = ((data.get("ledger") or {}).get("pledges") or {})
+    unknown = [k for k in keys if k not in components and k not in MISSION_LINES]
+    if unknown:
+        raise ScenarioError(file, [_located(doc, Problem(
+            ("ledger", "pledges", k), "must be a capability id or a mission line "
+            f"({', '.join(MISSION_LINES)})")) for k in unknown])
+    out, _ = ledger.as_of(data, ledger.packaged_ledger(), day, components)
+    return out, f"{text.rstrip()}\n# as of {day.isoformat()}: pledges from the public ledger\n"
 
 
 def _located(doc: Any, problem: Problem) -> Problem:
@@ -229,24 +263,31 @@ def _merge_capability(cid: str, over: CapabilitySpec,
     )
 
 
-def _rules(spec: ScenarioSpec, option: str | None,
+def _rules(spec: ScenarioSpec, option: str | None, capability_ids: set[str],
            doc: Any) -> tuple[list[RuleRecord], list[Problem]]:
-    """Sizing rules of every mission line, with the chosen force option's overrides applied."""
-    overrides = spec.force_options[option].overrides if option else {}
+    """Sizing rules of every mission line, with a force option's overrides applied.
+
+    The problems are those of the overrides: values the rule's model rejects, and ids (regions,
+    states, capabilities, roles) that an overridden field names but the scenario does not declare.
+    """
+    chosen = spec.force_options.get(option) if option else None
+    overrides = chosen.overrides if chosen else {}
     out: list[RuleRecord] = []
     problems: list[Problem] = []
     for line_id, line in spec.mission_lines.items():
         for rule in line.requirements:
             values = overrides.get(rule.id)
             if values:
+                where = ("force_options", option or "", "overrides", rule.id)
                 model: type[BaseModel] = type(rule)
                 try:
                     rule = model.model_validate(  # type: ignore[assignment]
                         {**rule.model_dump(by_alias=True), **values})
                 except ValidationError as exc:
-                    problems += problems_from(exc, doc, model,
-                                              ("force_options", option or "", "overrides", rule.id))
+                    problems += problems_from(exc, doc, model, where)
                     continue
+                problems += [_located(doc, p) for p in check_rule(spec, rule, capability_ids, where)
+                             if p.path[len(where)] in values]  # the others are the base rule's
             out.append(RuleRecord(line_id, line.component, rule))
     return out, problems
 

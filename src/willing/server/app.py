@@ -33,7 +33,7 @@ from willing.report import bundle as bundles
 from willing.report.figures import sections
 from willing.report.render import render
 from willing.scenario import ScenarioError, packaged
-from willing.server import scenarios
+from willing.server import draft, scenarios
 from willing.server.access import PLANNER, Viewer, releasable
 from willing.server.jobs import Jobs, LimitExceeded, stress_available
 from willing.server.limits import MAX_DRAWS, MAX_ID, BodyLimit, Limits
@@ -157,7 +157,8 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
     api.state.limits = limits
     api.state.cache = BundleCache(store)
     api.state.jobs = Jobs(store, api.state.cache.put, max_queued=limits.max_queued_jobs)
-    api.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    api.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes,
+                       routes={"/api/draft": draft.MAX_BODY_BYTES})
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     page = Environment(loader=PackageLoader("willing.server"), autoescape=select_autoescape()
                        ).get_template("dashboard.html").render(version=__version__)
@@ -306,6 +307,8 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
             raise HTTPException(404, f"no job {job_id}")
         return job.public()
 
+    api.include_router(draft.router, dependencies=[Depends(current_viewer)],
+                       responses={**READ, **answers(400, 413)})
     return api
 
 

@@ -101,18 +101,20 @@ def _line(doc: Any, loc: tuple[Any, ...]) -> int:
 class BodyLimit:
     """ASGI middleware answering 413 to a request body over `max_bytes`, before any route reads
     it: by its Content-Length when declared, else by counting the chunks as they arrive (request
-    bodies here are small JSON documents, so holding them until the end costs nothing)."""
+    bodies here are small JSON documents, so holding them until the end costs nothing).
+    `routes` gives the paths that take larger bodies (a text to read) their own bound."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, routes: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.routes = app, max_bytes, routes or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.routes.get(scope["path"], self.default)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if len(declared) > 12 or (declared.isdigit() and int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if len(declared) > 12 or (declared.isdigit() and int(declared) > limit):
+            await self._refuse(limit, scope, receive, send)
             return
         messages: list[Message] = []
         size, more = 0, True
@@ -121,8 +123,8 @@ class BodyLimit:
             messages.append(message)
             size += len(message.get("body", b""))
             more = message["type"] == "http.request" and message.get("more_body", False)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(limit, scope, receive, send)
                 return
 
         async def replay() -> Message:
@@ -130,8 +132,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await JSONResponse({"detail": f"request body over {self.max_bytes:,} bytes; this server "
+    @staticmethod
+    async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"detail": f"request body over {limit:,} bytes; this server "
                                       "accepts at most that (see max_body_bytes in docs/service.md)"},
                            status_code=413)(scope, receive, send)
 

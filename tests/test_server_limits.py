@@ -127,6 +127,7 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, dict[str, str]]] 
     ("get", "/api/runs", "/api/runs", None, {}),
     ("get", "/api/runs", "/api/runs?limit=-5", None, PLAN),
     ("get", "/api/whoami", "/api/whoami", None, {"Authorization": "Bearer nobody"}),
+    ("get", "/api/analyses", "/api/analyses", None, {}),
     ("get", "/api/scenarios", "/api/scenarios", None, {}),
     ("get", "/api/scenarios/{name}/pledges", "/api/scenarios/mars/pledges", None, PLAN),
     ("get", "/api/scenarios/{name}/pledges", "/api/scenarios/ukraine-2025/pledges?force_option=xl",

@@ -209,6 +209,10 @@ def test_pledge_ledger_moves_forward_and_stays_releasable(client: TestClient) ->
                  "source": "press conference (illustrative)", **kw}
         return client.post("/api/ledger", json=entry, headers=auth(token))
 
+    public = client.get("/api/ledger", headers=auth("plan-token")).json()  # the packaged ledger
+    assert public and {e["recorded_by"] for e in public} == {"packaged ledger"}
+    before = {(r["capability"], r["status"]): r for r in
+              client.get("/api/ledger/summary", headers=auth("obs-token")).json()}
     assert step("pol-token").status_code == 201
     assert step("pol-token", status="committed", count=3, date="2025-05-01").status_code == 201
     back = step("pol-token", status="announced", date="2025-06-01")
@@ -221,12 +225,14 @@ def test_pledge_ledger_moves_forward_and_stays_releasable(client: TestClient) ->
     assert step("plan-token", nation="FRA", pledge="FRA-1", count=6).status_code == 201
     assert step("pol-token", status="deployed", count=3, date="2025-07-01").status_code == 201
 
-    everything = client.get("/api/ledger", headers=auth("plan-token")).json()
+    everything = client.get("/api/ledger", headers=auth("plan-token")).json()[len(public):]
     assert [(e["nation"], e["status"]) for e in everything] == [
         ("POL", "announced"), ("POL", "committed"), ("FRA", "announced"), ("POL", "deployed")]
     assert {e["nation"] for e in client.get("/api/ledger", headers=auth("pol-token")).json()} == {"POL"}
     assert client.get("/api/ledger", headers=auth("obs-token")).json() == []
-    summary = client.get("/api/ledger/summary", headers=auth("obs-token")).json()
-    assert summary == [
-        {"capability": "infantry-battalion", "status": "announced", "pledges": 1, "units": 6},
-        {"capability": "infantry-battalion", "status": "deployed", "pledges": 1, "units": 3}]
+    summary = {(r["capability"], r["status"]): r for r in
+               client.get("/api/ledger/summary", headers=auth("obs-token")).json()}
+    added = {k: (r["pledges"] - before.get(k, {}).get("pledges", 0),
+                 r["units"] - before.get(k, {}).get("units", 0)) for k, r in summary.items()}
+    assert {k: v for k, v in added.items() if v != (0, 0)} == {
+        ("infantry-battalion", "announced"): (1, 6), ("infantry-battalion", "deployed"): (1, 3)}

@@ -178,3 +178,15 @@ def test_runs_list_show_and_diff_against_the_stored_tables(tmp_path: Path) -> No
     assert text.exit_code == 0 and "count: 9" in text.stdout
     assert all(len(line) <= 100 for line in text.stdout.splitlines())
     assert runner.invoke(app, ["--db", url, "runs", "show", "9"]).exit_code == 2
+
+
+def test_an_empty_ledger_starts_from_the_packaged_public_ledger(tmp_path: Path) -> None:
+    from willing.scenario.ledger import packaged_ledger, store_rows
+
+    steps = list(store_rows(packaged_ledger()))
+    with Store(f"sqlite:///{tmp_path / 'runs.db'}") as st:
+        assert st.seed_ledger(steps) == len(steps) > 0
+        assert [(e["nation"], e["pledge"], e["status"]) for e in st.ledger()] == [
+            (s["nation"], s["pledge"], s["status"]) for s in steps]
+        assert st.seed_ledger(steps) == 0  # a ledger with entries is kept as it is
+        assert len(st.ledger()) == len(steps)

@@ -22,6 +22,7 @@ import difflib
 import json
 import os
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -288,6 +289,15 @@ class Store:
             s.add(row)
             s.flush()
             return int(row.id)
+
+    def seed_ledger(self, steps: Iterable[dict[str, Any]]) -> int:
+        """Start an empty ledger from `steps` (the packaged public ledger), so a new service
+        shows the public record from its first request; a ledger with entries is left as it is.
+        Returns the number of steps recorded."""
+        with Session(self.engine) as s:
+            if s.scalars(select(LedgerRow.id).limit(1)).first() is not None:
+                return 0
+        return sum(1 for step in steps if self.record_pledge(**step))
 
     def ledger(self, nation: str | None = None) -> list[dict[str, Any]]:
         """Ledger entries in the order they were recorded (one nation's, or all)."""

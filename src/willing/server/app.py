@@ -34,6 +34,7 @@ from willing.report.figures import sections
 from willing.report.render import render
 from willing.results import Nested
 from willing.scenario import ScenarioError, packaged
+from willing.scenario.ledger import packaged_ledger, store_rows
 from willing.server import draft, scenarios
 from willing.server.access import PLANNER, Viewer, releasable
 from willing.server.jobs import Jobs, LimitExceeded, stress_available
@@ -141,6 +142,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
     """The service over the store at `store_url`; `users` maps API tokens to viewers (None:
     single-user, everyone is a coalition planner); `limits` bounds requests and jobs."""
     store = Store(store_url)
+    store.seed_ledger(store_rows(packaged_ledger()))
     limits = limits or Limits()
 
     @asynccontextmanager

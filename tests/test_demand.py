@@ -61,3 +61,23 @@ def test_verdict_is_monotone_in_the_share(a: float, b: float) -> None:
 def test_unknown_state_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown state 'peace'; valid: "):
         demand(load_scenario(), "peace")
+
+
+def test_sustain_carries_the_demand_and_compares_the_options() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from willing.cli import app
+    from willing.sustain import sustain
+
+    r = sustain(load_scenario(), years=1)
+    d = r.to_dict()["demand"]
+    assert {"deployed_personnel", "pool_personnel", "share_of_active", "annual_cost_musd",
+            "share_of_budget", "verdict"} <= set(d)
+    assert d == demand(load_scenario(), r.plan.state).figures
+    out = CliRunner().invoke(app, ["--no-store", "sustain", "--all-options", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)["demand_by_option"]
+    assert [x["force_option"] for x in rows] == ["small", "medium", "large"]
+    assert rows[2] == demand(load_scenario(force_option="large")).figures

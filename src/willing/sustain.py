@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from willing.demand import Demand, demand
 from willing.forcegen import PlanResult
 from willing.forcegen.arrays import masks, pledge_arrays, requirement_arrays, valid_in_state
 from willing.forcegen.plan import plan_for
@@ -103,6 +104,7 @@ class SustainResult(Result):
     nations: pd.DataFrame  # one row per contributing nation, with flags
     cliffs: pd.DataFrame  # one row per pledge whose tours run out with no relief
     by_year: pd.DataFrame  # nation × year: cost, share of budget, gap unit-months
+    demand: Demand  # the force as sized, whatever was allocated (willing.demand)
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -125,6 +127,7 @@ class SustainResult(Result):
         Table("requirements", nation="nation", text=("cost_source",)),
         Table("cliffs", nation="nation", text=("relief",), title="Rotation cliffs"),
         Table("by_year", nation="nation"),
+        Field("demand", lambda r: r.demand.figures),
     )
 
     def heading(self) -> str:
@@ -156,7 +159,8 @@ def sustain(scenario: Scenario | PlanResult, state: str | None = None, *, years:
     return SustainResult(plan=result, years=years, budget_threshold=budget_threshold,
                          personnel_threshold=personnel_threshold, dwell_tours=dwell_tours,
                          requirements=reqs, nations=nations, cliffs=cliffs,
-                         by_year=_by_year(result, monthly, years))
+                         by_year=_by_year(result, monthly, years),
+                         demand=demand(sc, result.state))
 
 
 def _requirement_rows(result: PlanResult) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -23,6 +23,7 @@ from willing.cli.common import (
     load,
 )
 from willing.contingency import ContingencyResult, contingency
+from willing.demand import demand
 from willing.sustain import (
     DEFAULT_BUDGET_THRESHOLD,
     DEFAULT_DWELL_TOURS,
@@ -198,11 +199,19 @@ def sustain_cmd(
         "--dwell-tours", help="Tours a unit spends at home before it deploys again.")]
     = DEFAULT_DWELL_TOURS,
     force_option: ForceOption = None,
+    all_options: Annotated[bool, typer.Option(
+        "--all-options", help="Compare the demand of every force option as sized (no plan; not "
+                              "stored).")] = False,
     time_limit: TimeLimit = 60.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Rotation pools, cost against defence budgets and rotation cliffs over the horizon."""
     sc = load(scenario, force_option)
+    if all_options:
+        rows = [demand(load(scenario, option), state).figures for option in sc.spec.force_options]
+        finish("sustain", None, {}, {"demand_by_option": rows}, as_json,
+               lambda console: render_demand(console, rows))
+        return
     r = sustain(sc, state, years=years, budget_threshold=budget_threshold,
                 personnel_threshold=personnel_threshold, dwell_tours=dwell_tours,
                 time_limit=time_limit)
@@ -211,6 +220,24 @@ def sustain_cmd(
                            "personnel_threshold": personnel_threshold, "dwell_tours": dwell_tours,
                            "time_limit": time_limit}, r.to_dict(), as_json,
            lambda console: render_sustain(console, r))
+
+
+def render_demand(console: Console, rows: list[dict[str, Any]]) -> None:
+    """The force options side by side: what each asks of the coalition as sized, and its verdict."""
+    t = Table(title="Demand of each force option as sized (enduring lines; pool = deployed × "
+                    "rotation)", title_justify="left")
+    for col in ("option", "deployed", "pool", "of coalition active", "of Europe's active",
+                "US$ m/yr", "of coalition budgets", "verdict"):
+        t.add_column(col, justify="left" if col in ("option", "verdict") else "right")
+    for d in rows:
+        t.add_row(str(d["force_option"]), fmt_int(d["deployed_personnel"]),
+                  fmt_int(d["pool_personnel"]), _pct1(d["share_of_active"]),
+                  _pct1(d["share_of_europe_active"]), f"{d['annual_cost_musd']:,.0f}",
+                  _pct1(d["share_of_budget"]), d["verdict"])
+    console.print(t)
+    for th in rows[0]["thresholds"] if rows else []:
+        console.print(f"[dim]{th['measure']}: strained above {th['strained']:.1%}, unsustainable "
+                      f"above {th['unsustainable']:.1%} — {th['source']}[/]", highlight=False)
 
 
 def render_sustain(console: Console, r: SustainResult) -> None:

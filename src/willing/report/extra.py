@@ -124,11 +124,24 @@ def sustain(b: dict[str, Any]) -> Section | None:
                    f"relieve it). Nations above the thresholds ("
                    f"{summary.get('budget_threshold', 0):.0%} of the defence budget or "
                    f"{summary.get('personnel_threshold', 0):.0%} of active personnel): "
-                   f"{', '.join(flagged) or 'none'}.", layout(fig), nations[cols] if cols else nations,
+                   f"{', '.join(flagged) or 'none'}.{_demand_text(su.get('demand'))}", layout(fig),
+                   nations[cols] if cols else nations,
                    f"willing sustain on the plan, {summary.get('years', '—')} years; unit-year costs "
                    f"from data/capabilities.csv (each row names its source), defence budgets from "
                    f"data/nations.csv (SIPRI); {plan_source(b)}",
                    relevant(b, nations=set(nations.get("nation", []))))
+
+
+def _demand_text(d: Any) -> str:
+    """The force as sized, whatever was allocated: the demand-side verdict (willing.demand)."""
+    if not isinstance(d, dict) or "verdict" not in d:
+        return ""
+    share = d.get("share_of_active")
+    return (f" As sized, the force option keeps {d['deployed_personnel']:,} personnel deployed "
+            f"from a rotation pool of {d['pool_personnel']:,}"
+            + (f" ({share:.1%} of the coalition's active personnel)" if share is not None else "")
+            + f" at US$ {d['annual_cost_musd']:,.0f} m a year: {d['verdict']} against the UK's "
+            f"sustained peak in Afghanistan (docs/sustain.md).")
 
 
 def _run_label(b: dict[str, Any], command: str) -> str:

@@ -97,7 +97,7 @@ CASES: dict[str, Case] = {
                           "mission_lines.land.requirements[0].region_split", r"sum to 1, got sum 1\.1"),
     "count-and-share": Case("{capability: infantry-battalion, share_of_active: 0.04,",
                             "{capability: infantry-battalion, count: 2, share_of_active: 0.04,",
-                            "nations.GBR.pledges[0]", r"exactly one of 'count' or 'share_of_active'"),
+                            "nations.GBR.pledges[0]", r"exactly one of 'count' \(a rotation pool\), 'deployed'"),
     "cap-no-time-on-station": Case("endurance_h: 3.5", "endurance_h: 1.0",
                                    "mission_lines.air.requirements[0]", r"must exceed 2·transit_h",
                                    marker="- rule: cap"),

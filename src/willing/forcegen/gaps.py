@@ -77,6 +77,8 @@ def explain(scenario: Scenario, state: str, req: Requirement, j: int, mk: Masks,
     admitted = alive[mk.access[alive, j]]
     if len(admitted) == 0:
         return GapReason("access", _access_text(scenario, state, alive, j, mk))
+    barred = "; barred by " + _access_text(scenario, state, alive, j, mk) \
+        if len(admitted) < len(alive) else ""
     alive = admitted
     steps = (("role", mk.role, f"{req.role}"), ("readiness", mk.ready, f"day {req.required_by_day}"))
     for code, mask, what in steps:
@@ -99,7 +101,7 @@ def explain(scenario: Scenario, state: str, req: Requirement, j: int, mk: Masks,
     else:
         apart = ""
     return GapReason("capacity", f"{REASONS['capacity']}: compatible pledges of "
-                     f"{_names(scenario, alive)} are fully used{apart}")
+                     f"{_names(scenario, alive)} are fully used{apart}{barred}")
 
 
 def _access_text(scenario: Scenario, state: str, alive: np.ndarray, j: int, mk: Masks) -> str:

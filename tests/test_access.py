@@ -68,6 +68,8 @@ def test_deployed_pledge_carries_its_pool() -> None:
     r = willing.plan(sc)
     assert int(r.requirements["filled"].iloc[0]) == 1
     assert float(r.allocation["pool_units"].sum()) == 2.5
+    charged = willing.sustain(r).requirements  # the nation carries the whole pool of 3
+    assert charged["pool_units"].tolist() == [3] and charged["pool_personnel"].tolist() == [1800]
 
 
 def two_navies() -> dict[str, Any]:

@@ -4,10 +4,15 @@ The reference below is written from scratch from the scenario's records (pledges
 requirements, states), not from `willing.forcegen`: its own compatibility test in plain
 Python, its own lexicographic loop, modelled in PuLP and solved by CBC, a different solver
 from HiGHS. Random scenarios come from the synthetic generator at small sizes, so they carry
-every kind of caveat (regions, roles, states, conditions, readiness, rotation, substitutes).
+every kind of caveat (regions, roles, states, conditions, readiness, rotation, substitutes),
+with random access rules added to their regions (admitted nations, states, components,
+roles, stay limits).
 """
 
 from __future__ import annotations
+
+import random
+from typing import Any
 
 import pulp
 import pytest
@@ -16,8 +21,9 @@ from hypothesis import strategies as st
 
 import willing
 from willing import sizing
-from willing.scenario import Scenario
-from willing.synthetic import synthetic_scenario
+from willing.scenario import Scenario, from_spec
+from willing.scenario.model import ScenarioSpec
+from willing.synthetic import synthetic_spec
 
 TIERS = ("essential", "important", "desirable")
 # PuLP 3.3 announces its 4.0 API on every variable; the reference keeps the 3.x one.
@@ -31,11 +37,26 @@ def reference_unmet(sc: Scenario, state: str) -> dict[str, int]:
     pledges = [p for p in sc.pledges
                if (not p.states or state in p.states) and set(p.conditions) <= holds]
 
+    def barred(p: willing.scenario.PledgeRecord, r: sizing.Requirement) -> bool:
+        for rule in sc.spec.regions[r.region].access:
+            if (rule.states and state not in rule.states) or p.nation in rule.admits:
+                continue
+            if rule.components and sc.catalogue[p.capability].component not in rule.components:
+                continue
+            if (rule.capabilities and p.capability not in rule.capabilities) or (
+                    rule.roles and r.role not in rule.roles):
+                continue
+            tour_days = p.max_tour_months * 365.25 / 12 if p.max_tour_months else float("inf")
+            if rule.max_stay_days is None or (r.duration == "enduring"
+                                              and tour_days > rule.max_stay_days):
+                return True
+        return False
+
     def fits(p: willing.scenario.PledgeRecord, r: sizing.Requirement) -> bool:
         cap = sc.catalogue[p.capability]
         return ((p.capability == r.capability or r.capability in cap.substitutes)
                 and r.region in p.regions and (not p.roles or r.role in p.roles)
-                and p.readiness_days <= r.required_by_day)
+                and p.readiness_days <= r.required_by_day and not barred(p, r))
 
     prob = pulp.LpProblem("reference", pulp.LpMaximize)
     x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", 0, r.count, pulp.LpInteger)
@@ -63,6 +84,24 @@ def reference_unmet(sc: Scenario, state: str) -> dict[str, int]:
     return out
 
 
+def with_access_rules(spec: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The synthetic spec with random access rules on about two regions in three."""
+    rng = random.Random(seed)
+    nations, states = sorted(spec["nations"]), sorted(spec["states"])
+    for k, region in enumerate(spec["regions"].values()):
+        if rng.random() < 1 / 3:
+            continue
+        region["access"] = [{
+            "id": f"rule-{k}", "description": "a random rule",
+            "states": rng.sample(states, rng.randint(0, len(states))),
+            "components": rng.sample(["LAND", "AIR", "MARITIME", "REGENERATION"], rng.randint(0, 3)),
+            "roles": rng.sample(spec["roles"], rng.randint(0, 1)),
+            "admits": rng.sample(nations, rng.randint(0, len(nations) // 2)),
+            "max_stay_days": rng.choice([None, 21, 400]),
+        }]
+    return spec
+
+
 def willing_unmet(sc: Scenario, state: str) -> dict[str, int]:
     req = willing.plan(sc, state).requirements
     return {str(k): int(v) for k, v in req.groupby("priority")["unmet"].sum().items()}
@@ -73,8 +112,8 @@ def willing_unmet(sc: Scenario, state: str) -> dict[str, int]:
        states=st.integers(1, 4), seed=st.integers(0, 2**32 - 1), pick=st.integers(0, 3))
 def test_unmet_demand_per_tier_matches_an_independent_cbc_model(
         nations: int, pledges: int, requirements: int, states: int, seed: int, pick: int) -> None:
-    sc = synthetic_scenario(nations=nations, pledges=pledges, requirements=requirements,
-                            states=states, seed=seed)
+    spec = synthetic_spec(nations, pledges, requirements, states, seed)
+    sc = from_spec(ScenarioSpec.model_validate(with_access_rules(spec, seed)))
     state = sc.states[pick % len(sc.states)]
     assert willing_unmet(sc, state) == reference_unmet(sc, state)
 

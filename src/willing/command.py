@@ -438,7 +438,7 @@ def _caveats(result: PlanResult) -> pd.DataFrame:
     sc = result.scenario
     pa = arrays.pledge_arrays(sc)
     ra = arrays.requirement_arrays(sc, result.requirement_list)
-    mk = arrays.masks(sc, pa, ra)
+    mk = arrays.masks(sc, pa, ra, result.state)
     roles, regions = list(sc.spec.roles), list(sc.spec.regions)
     p_idx = {p.id: i for i, p in enumerate(sc.pledges)}
     rows = []

@@ -202,8 +202,8 @@ def _relief(result: PlanResult, pledge: str, requirements: list[str],
     reqs = result.requirement_list
     ra = requirement_arrays(sc, reqs)
     pa = pledge_arrays(sc)
-    mk = masks(sc, pa, ra)
-    ok = (mk.capability & mk.region & mk.role) & valid_in_state(sc, result.state)[:, None]
+    mk = masks(sc, pa, ra, result.state)
+    ok = (mk.capability & mk.region & mk.role & mk.access) & valid_in_state(sc, result.state)[:, None]
     cols = [i for i, r in enumerate(reqs) if r.id in requirements]
     out = []
     for i, p in enumerate(sc.pledges):

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from willing.cli.app import app
 from willing.cli.common import clean_errors, console, err, load
 from willing.scenario import packaged
+from willing.scenario.consistency import consistency_check
 from willing.scenario.model import ScenarioSpec
 
 
@@ -19,8 +21,15 @@ from willing.scenario.model import ScenarioSpec
 def validate_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML file to check.")],
 ) -> None:
-    """Check a scenario file; every problem is listed with file, line, column and field."""
+    """Check a scenario file; every problem is listed with file, line, column and field.
+
+    Then the consistency checks warn, without failing, about what is valid but cannot work as
+    written (a pledge that can never deploy).
+    """
     sc = load(scenario)
+    for name, problem in consistency_check(sc):
+        err.print(f"[yellow]warning[/] {escape(f'[{name}] {problem.render(sc.file)}')}",
+                  highlight=False, soft_wrap=True)
     console.print(f"[green]ok[/] {sc.file}: {len(sc.spec.nations)} nations, {len(sc.pledges)} "
                   f"pledges, {len(sc.rules)} sizing rules, states {', '.join(sc.states)}",
                   highlight=False)

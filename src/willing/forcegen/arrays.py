@@ -1,9 +1,10 @@
 """Pledges and requirements as NumPy arrays, and their compatibility (docs/forcegen.md).
 
 A pledge p may serve requirement j when its capability is j's or an allowed substitute, its
-regions and roles admit j's, it is ready by j's required-by day, and it exists in the state
-(the state is among its states and all its conditions hold there). Everything is computed
-over whole arrays: the robustness kernel reuses the same masks.
+regions and roles admit j's, no access rule of j's region in force in the state bars it, it
+is ready by j's required-by day, and it exists in the state (the state is among its states
+and all its conditions hold there). Everything is computed over whole arrays: the
+robustness kernel reuses the same masks, so access rules stay within its transport problem.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from willing.scenario.model import PRIORITY_ORDER, Duration
+from willing.scenario.model import PRIORITY_ORDER, AccessRule, Duration
 from willing.scenario.scenario import Scenario
 from willing.sizing import Requirement
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+DAYS_PER_MONTH = 365.25 / 12
+"""A pledge's tour (`max_tour_months`) in days, to compare with an access rule's stay limit."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,50 @@ def valid_in_state(scenario: Scenario, state: str) -> BoolArray:
 
 
 @dataclass(frozen=True)
+class Barred:
+    """The (pledge, requirement) pairs one access rule of a region bars in a state."""
+
+    region: str
+    rule: AccessRule
+    pairs: BoolArray  # P × J
+
+
+def access_barred(scenario: Scenario, pa: PledgeArrays, ra: RequirementArrays,
+                  state: str) -> list[Barred]:
+    """Every access rule in force in `state`, with the pairs it bars (docs/scenario.md).
+
+    A rule covers the units of the nations it does not admit, of its components, capabilities
+    and roles, on requirements in its region. With `max_stay_days` a covered unit is barred
+    only from enduring requirements, and only when its tour is longer than the stay allowed.
+    """
+    nation_of = np.array(pa.nations, dtype=object)[pa.nation]
+    cap_of = np.array(pa.capabilities, dtype=object)[pa.capability]
+    comp_of = np.array([scenario.catalogue[c].component for c in pa.capabilities],
+                       dtype=object)[pa.capability]
+    tour = np.array([p.max_tour_months * DAYS_PER_MONTH if p.max_tour_months else np.inf
+                     for p in scenario.pledges], dtype=float)
+    roles = {r: i for i, r in enumerate(scenario.spec.roles)}
+    out: list[Barred] = []
+    for g, (rid, region) in enumerate(scenario.spec.regions.items()):
+        for rule in region.access:
+            if rule.states and state not in rule.states:
+                continue
+            p_in = ~np.isin(nation_of, rule.admits)
+            if rule.components:
+                p_in &= np.isin(comp_of, rule.components)
+            if rule.capabilities:
+                p_in &= np.isin(cap_of, rule.capabilities)
+            j_in = ra.region == g
+            if rule.roles:
+                j_in &= np.isin(ra.role, [roles[r] for r in rule.roles])
+            pairs = p_in[:, None] & j_in[None, :]
+            if rule.max_stay_days is not None:
+                pairs &= ra.enduring[None, :] & (tour[:, None] > rule.max_stay_days)
+            out.append(Barred(rid, rule, pairs))
+    return out
+
+
+@dataclass(frozen=True)
 class Masks:
     """Each compatibility test separately (P × J), so gaps can name the one that failed."""
 
@@ -134,17 +182,28 @@ class Masks:
     region: BoolArray
     role: BoolArray
     ready: BoolArray
+    barred: tuple[Barred, ...]  # the access rules in force in the masks' state
+
+    @property
+    def access(self) -> BoolArray:
+        """No access rule of the requirement's region bars the pair."""
+        ok = np.ones_like(self.capability)
+        for b in self.barred:
+            ok &= ~b.pairs
+        return ok
 
     @property
     def all(self) -> BoolArray:
-        return self.capability & self.region & self.role & self.ready
+        return self.capability & self.region & self.role & self.ready & self.access
 
 
-def masks(scenario: Scenario, pa: PledgeArrays, ra: RequirementArrays) -> Masks:
+def masks(scenario: Scenario, pa: PledgeArrays, ra: RequirementArrays, state: str) -> Masks:
+    """The compatibility tests of `state` (only the access rules depend on the state)."""
     sub = substitution_matrix(scenario)
     return Masks(
         capability=sub[pa.capability][:, ra.capability],
         region=pa.regions[:, ra.region],
         role=pa.roles[:, ra.role],
         ready=pa.readiness[:, None] <= ra.required_by[None, :],
+        barred=tuple(access_barred(scenario, pa, ra, state)),
     )

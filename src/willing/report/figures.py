@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 TIER_COLOURS = {"lead": "#1f4e79", "member": "#4a90c2", "backstop": "#b5651d", "host": "#2e8b57",
                 "unfilled": "#c0392b", "other nations": "#999999"}
 REASON_COLOURS = {"capacity": "#e67e22", "region": "#8e44ad", "condition": "#c0392b",
-                  "readiness": "#2980b9", "capability": "#7f8c8d"}
+                  "readiness": "#2980b9", "capability": "#7f8c8d", "access": "#16a085",
+                  "rotation": "#d35400"}
 NATIONS_SOURCE = ("public figures: data/nations.csv (SIPRI Military Expenditure Database, World Bank "
                   "World Development Indicators, IISS Military Balance)")
 OTHERS = "other nations"

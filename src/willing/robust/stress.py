@@ -43,7 +43,7 @@ def transport(scenario: Scenario, state: str) -> tuple[Transport, list[sizing.Re
     reqs = sizing.for_state(sizing.derive(scenario), state)
     pa = pledge_arrays(scenario)
     ra = requirement_arrays(scenario, reqs)
-    compat = masks(scenario, pa, ra).all & valid_in_state(scenario, state)[:, None]
+    compat = masks(scenario, pa, ra, state).all & valid_in_state(scenario, state)[:, None]
     per_rotation = np.floor(pa.count / pa.rotation + 1e-9).astype(np.int64)
     serves_enduring = (compat & ra.enduring[None, :]).any(axis=1)
     supply = np.where(serves_enduring, per_rotation, pa.count)

@@ -338,6 +338,7 @@ def _from_step(pid: str, template: Mapping[str, Any], e: LedgerEntry,
     if e.count is not None and not e.on_mission_line:
         pledge["count"] = e.count
         pledge.pop("share_of_active", None)
+        pledge.pop("deployed", None)
     pledge["conditions"] = list(dict.fromkeys([*(pledge.get("conditions") or []), *e.conditions]))
     regions = pledge.get("regions") or []
     # An offer outside Ukraine narrows the pledge; an offer in Ukraine withdraws nothing else.

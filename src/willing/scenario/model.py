@@ -81,10 +81,38 @@ class FairShareKey(StrEnum):
     DEFENCE_BUDGET = "defence-budget"
 
 
+class AccessRule(Strict):
+    """A law or agreement that limits whose units may serve in a region, in some states.
+
+    While the rule is in force (its `states`; empty = all), a unit of a nation outside `admits`
+    whose capability it covers (`components`, `capabilities`, `roles`; empty = all) may not
+    serve in the region, or, with `max_stay_days`, only on surge requirements: it cannot be kept
+    there for an enduring tour longer than the stay allowed.
+    """
+
+    id: Id = Field(description="Named in gap reasons, e.g. montreux-closure.")
+    description: str = Field(description="The rule in a few words, with its legal basis.")
+    states: list[Id] = Field(default_factory=list, description="States it is in force in; empty = all.")
+    components: list[Literal["LAND", "AIR", "MARITIME", "REGENERATION"]] = Field(
+        default_factory=list, description="Components whose units it covers; empty = all.")
+    capabilities: list[Id] = Field(default_factory=list,
+                                   description="Capabilities it covers; empty = all.")
+    roles: list[Id] = Field(default_factory=list,
+                            description="Roles of the requirements it covers; empty = all.")
+    admits: list[str] = Field(default_factory=list,
+                              description="Nations (ISO3) it lets serve without limit.")
+    max_stay_days: int | None = Field(
+        None, ge=0, description="Others may stay this long (none: others may not serve at all).")
+    source: str | None = None
+    assumption: str | None = None
+
+
 class Region(Strict):
     name: str
     in_ukraine: bool = Field(description="True for regions on Ukrainian soil (land operations).")
     description: str | None = None
+    access: list[AccessRule] = Field(
+        default_factory=list, description="Rules on whose units may serve here (law, basing).")
 
 
 class State(Strict):
@@ -147,6 +175,9 @@ class Pledge(Strict):
     capability: Id
     count: int | None = Field(None, ge=0, le=10_000, strict=True,
                               description="Units pledged (the whole rotation pool).")
+    deployed: int | None = Field(
+        None, ge=0, le=10_000, strict=True, description="Units kept deployed; the nation carries "
+        "their rotation pool (ceil(deployed × rotation) units).")
     share_of_active: float | None = Field(
         None,
         strict=True,
@@ -173,8 +204,10 @@ class Pledge(Strict):
 
     @model_validator(mode="after")
     def _one_size(self) -> Pledge:
-        if (self.count is None) == (self.share_of_active is None):
-            raise ValueError("give exactly one of 'count' or 'share_of_active'")
+        given = [self.count, self.deployed, self.share_of_active]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError("give exactly one of 'count' (a rotation pool), 'deployed' (units "
+                             "kept in theatre) or 'share_of_active'")
         return self
 
 

@@ -50,6 +50,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
 
     out += _check_events(spec, states)
     out += _check_entry_points(spec, regions, states)
+    out += _check_access(spec, roles, states, capability_ids)
 
     seen_req: dict[str, Path] = {}
     for line_id, line in spec.mission_lines.items():
@@ -139,6 +140,23 @@ def _check_entry_points(spec: ScenarioSpec, regions: set[str], states: set[str])
     for eid, ep in spec.entry_points.items():
         out += _each("region", ep.regions, regions, ("entry_points", eid, "regions"))
         out += _each("state", ep.states, states, ("entry_points", eid, "states"))
+    return out
+
+
+def _check_access(spec: ScenarioSpec, roles: set[str], states: set[str],
+                  capability_ids: set[str]) -> list[Problem]:
+    """Access rules name declared states, roles and capabilities, and real nations."""
+    out: list[Problem] = []
+    for rid, region in spec.regions.items():
+        for k, rule in enumerate(region.access):
+            base: Path = ("regions", rid, "access", k)
+            out += _each("state", rule.states, states, (*base, "states"))
+            out += _each("role", rule.roles, roles, (*base, "roles"))
+            out += _each("capability", rule.capabilities, capability_ids, (*base, "capabilities"))
+            for i, iso in enumerate(rule.admits):
+                if pycountry.countries.get(alpha_3=iso) is None or iso != iso.upper():
+                    out.append(Problem((*base, "admits", i), f"'{iso}' is not an ISO 3166-1 "
+                                       "alpha-3 country code (e.g. TUR, ROU, BGR)"))
     return out
 
 

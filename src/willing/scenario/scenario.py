@@ -52,6 +52,8 @@ class PledgeRecord:
     source: str | None
     assumption: str | None
     count_rule: str
+    deployed: int | None = None
+    """Units the nation keeps deployed, when it pledged them so (`count` is then their pool)."""
 
 
 @dataclass(frozen=True)
@@ -331,8 +333,12 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
     out: list[PledgeRecord] = []
     for iso, nation in spec.nations.items():
         for k, p in enumerate(nation.pledges):
+            rotation = p.rotation if p.rotation is not None else d.rotation
             if p.count is not None:
                 count, rule = p.count, "stated count"
+            elif p.deployed is not None:
+                count = math.ceil(p.deployed * rotation - 1e-9)
+                rule = f"ceil({p.deployed} deployed × rotation {rotation:g})"
             else:
                 share = p.share_of_active or 0.0
                 active = figures[iso].active_personnel or 0
@@ -342,7 +348,7 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
             conditions = tuple(dict.fromkeys([*map(str, nation.conditions), *map(str, p.conditions)]))
             out.append(PledgeRecord(
                 id=p.id or f"{iso}-{k + 1}", nation=iso, capability=p.capability, count=count,
-                rotation=p.rotation if p.rotation is not None else d.rotation,
+                rotation=rotation, deployed=p.deployed,
                 max_tour_months=p.max_tour_months if p.max_tour_months is not None
                 else d.max_tour_months,
                 readiness_days=p.readiness_days if p.readiness_days is not None

@@ -82,7 +82,8 @@ CASES: dict[str, Case] = {
                                  "air-cap.states: [ceasfire]",
                                  OPT.format("small", "air.requirements.air-cap.states"),
                                  r"unknown state 'ceasfire' \(did you mean 'ceasefire'\?\); valid:",
-                                 option="small", marker="      mission_lines.air.requirements.air-cap.states"),
+                                 option="small",
+                                 marker="      mission_lines.air.requirements.air-cap.states"),
     "option-reused-id": Case(SMALL_CAP, SMALL_CAP + "\n      mission_lines.air.requirements."
                              "air-cap.id: land-force",
                              OPT.format("small", "air.requirements.air-cap.id"),

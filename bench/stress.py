@@ -1,4 +1,4 @@
-"""Benchmark of the robustness kernel (DESIGN §8), against per-draw HiGHS LPs in the same run.
+"""Benchmark of the robustness kernel (docs/robust.md), against per-draw HiGHS LPs in the same run.
 
     python bench/stress.py [--draws 1000000] [--lp-draws 200] [--large-draws 2000]
                            [--large-lp-draws 10] [--skip-large] [--repeat 3]

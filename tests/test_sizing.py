@@ -1,4 +1,4 @@
-"""Sizing rules: the worked examples of DESIGN §4, exactly, and their monotonicity."""
+"""Sizing rules: the worked examples of docs/sizing.md, exactly, and their monotonicity."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Time-phased build-up: when each allocated unit closes in its region (DESIGN §6).
+"""Time-phased build-up: when each allocated unit closes in its region.
 
 Day 0 is D-day, the event that starts the deployment. Each unit of a plan is ready at its
 pledge's readiness day; then its people and its equipment move into its region through the

@@ -1,4 +1,4 @@
-"""Burden sharing: who carries the force against a fair share by key (DESIGN §9).
+"""Burden sharing: who carries the force against a fair share by key.
 
 For one plan, each participating nation's contribution (personnel deployed and cost per year)
 is set against its fair share by a key — GDP (default), population or defence budget — with

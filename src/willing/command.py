@@ -1,4 +1,4 @@
-"""Command structure: the order of battle (ORBAT) of a plan, and its checks (DESIGN §7).
+"""Command structure: the order of battle (ORBAT) of a plan, and its checks (docs/command.md).
 
 Critics of coalitions of the willing point to fragmented efforts and unclear lines of command.
 This module answers, for any plan, *who commands what*: a tree built from the allocation, never
@@ -19,7 +19,7 @@ intermediate formations are inserted framework-nation style: each nation's units
 
 How the force HQ lead is derived (our rule, stated once): the lead-tier nations that are
 HQ-capable, willing to lead and contribute units in this state, ordered by personnel; the first
-`co_leads` of them (default two, after the MNF-U's French–British co-lead, positions.md) lead
+`co_leads` of them (default two, after the MNF-U's French–British co-lead announced in 2025) lead
 the force HQ. With none of them taking part, the HQ-capable contributor with most personnel
 leads; with no HQ-capable contributor at all, the force HQ is leaderless. Rotation of command
 between co-leads (French command first, then British) is outside the model.
@@ -65,7 +65,7 @@ class Thresholds:
       nations). The figure is the US DOJ/FTC Horizontal Merger Guidelines (2010, §5.3)
       boundary of an "unconcentrated" market, borrowed by analogy (assumption).
     - `co_leads` (2): at most this many lead-tier nations co-lead the force HQ (MNF-U:
-      France and the UK, positions.md).
+      France and the UK, as announced in 2025).
     """
 
     span: int = 5

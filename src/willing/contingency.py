@@ -1,6 +1,6 @@
 """Contingency plans: what changes when an event moves the coalition from one state to another.
 
-The plan for an event is the difference between the allocations of its two states (DESIGN §6),
+The plan for an event is the difference between the allocations of its two states,
 pledge by pledge:
 
 * **stay** — units of the pledge that hold the same position (region and role) in both states;

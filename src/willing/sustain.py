@@ -1,4 +1,4 @@
-"""Sustainability: can the coalition keep its enduring deployment up, and afford it? (DESIGN §6)
+"""Sustainability: can the coalition keep its enduring deployment up, and afford it? (docs/sustain.md)
 
 For every nation and every enduring requirement it fills:
 

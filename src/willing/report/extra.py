@@ -81,7 +81,7 @@ def buildup(b: dict[str, Any]) -> Section | None:
                            if r.get("source"))
     return Section("buildup", "Build-up: personnel in theatre by day",
                    f"Each allocated unit is ready at its readiness day, then moves through an entry "
-                   f"point with a daily capacity (DESIGN §6). The force closes on day "
+                   f"point with a daily capacity. The force closes on day "
                    f"{summary.get('closure_day', '—')}; {summary.get('late_requirements', 0)} "
                    f"requirements close after their required-by day (table).",
                    layout(fig), late[cols] if cols else late,
@@ -169,7 +169,7 @@ def stress(b: dict[str, Any]) -> Section | None:
     return Section("stress", "Coverage under political uncertainty",
                    f"Who shows up, drawn {s.get('draws', 0):,} times (US backstop, adversary "
                    f"consent, ceasefire, mandate, then each nation by a one-factor Gaussian copula; "
-                   f"DESIGN §8). Mean coverage {s.get('mean_coverage', 0):.1%}, essential "
+                   f"docs/robust.md). Mean coverage {s.get('mean_coverage', 0):.1%}, essential "
                    f"{s.get('mean_essential', 0):.1%}; every essential requirement met with "
                    f"probability {s.get('p_essential_met', 0):.1%}. The table conditions on each "
                    f"global variable.", layout(fig), cond,

@@ -181,7 +181,7 @@ def burden(b: dict[str, Any]) -> Section:
                         "cost_musd_per_year"] if c in bn]
     sec = Section("burden", "Burden sharing: contribution against fair share",
                   f"Personnel each contributing nation deploys against its fair share of the "
-                  f"coalition total, by {key} among the nations that take part (DESIGN §9).",
+                  f"coalition total, by {key} among the nations that take part.",
                   layout(fig), bn[cols], f"{plan_source(b)}; fair-share key {key}: "
                   f"{NATIONS_SOURCE}", relevant(b, nations=set(bn["nation"])))
     extra = b.get("burden")

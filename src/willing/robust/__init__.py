@@ -1,4 +1,4 @@
-"""Robustness under political uncertainty (DESIGN §8): who shows up, what still holds.
+"""Robustness under political uncertainty (docs/robust.md): who shows up, what still holds.
 
 `stress` draws coalitions and measures coverage with an exact vectorised max-flow kernel;
 `pivotal` ranks nations by Shapley and Banzhaf values of the coverage game; `sweep` runs

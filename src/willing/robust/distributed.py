@@ -1,4 +1,4 @@
-"""Run chunks of draws in-process, on a local process pool or on a Dask cluster (DESIGN §8).
+"""Run chunks of draws in-process, on a local process pool or on a Dask cluster.
 
 Draws are cut into chunks of a fixed size, each with its own seed from
 `numpy.random.SeedSequence(seed).spawn(n)`. A chunk's numbers depend only on its seed and

@@ -1,4 +1,4 @@
-"""Who shows up in one draw (DESIGN §8): global variables, then nations, then pledges.
+"""Who shows up in one draw: global variables, then nations, then pledges.
 
 1. **Global variables**, independent Bernoulli draws with the probabilities of
    `scenario.spec.uncertainty`: the US backstop comes (`us-backstop`), the adversary consents

@@ -1,4 +1,4 @@
-"""Exact coverage of many draws at once: maximum flow by enumerated minimum cuts (DESIGN §8).
+"""Exact coverage of many draws at once: maximum flow by enumerated minimum cuts.
 
 The question of one draw is a transport problem: surviving pledges (supply) against the
 requirements of the state (demand), over the compatibility masks of force generation. Its

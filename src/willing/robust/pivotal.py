@@ -1,4 +1,4 @@
-"""Pivotal nations: Shapley and Banzhaf values of the coverage game (DESIGN §8).
+"""Pivotal nations: Shapley and Banzhaf values of the coverage game.
 
 The game: the players are the scenario's nations; the value of a coalition S is the share of
 the statement of requirements (or of its essential part) that the pledges of S can cover in

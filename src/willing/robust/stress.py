@@ -1,4 +1,4 @@
-"""`stress()`: how likely the plan is to hold when members may not show up (DESIGN §8).
+"""`stress()`: how likely the plan is to hold when members may not show up.
 
 Each draw decides who shows up (`draws.py`); the exact kernel (`kernel.py`) says how much of
 the statement of requirements the surviving pledges can cover. Chunks of draws reduce to

@@ -1,4 +1,4 @@
-"""`sweep()`: stress runs over a grid of assumptions (DESIGN §8).
+"""`sweep()`: stress runs over a grid of assumptions.
 
 A grid axis is written `name=lo:hi:n` (n evenly spaced points from lo to hi) or
 `name=a,b,c` (those values). Variables:

@@ -66,7 +66,7 @@ class Duration(StrEnum):
 
 
 class Condition(StrEnum):
-    """What must hold for a pledge to exist at all (DESIGN §1)."""
+    """What must hold for a pledge to exist at all."""
 
     US_BACKSTOP = "us-backstop"
     CEASEFIRE = "ceasefire"
@@ -407,7 +407,7 @@ class ForceOption(Strict):
 
 
 class EntryPoint(Strict):
-    """A way into the theatre with a daily throughput, for the build-up (DESIGN §6).
+    """A way into the theatre with a daily throughput, for the build-up.
 
     Units reach their region through an entry point that serves it; each day it moves at most
     `personnel_per_day` people and `tonnes_per_day` of equipment and supplies.

@@ -94,7 +94,10 @@ def test_dashboard_plans_and_shows_the_lead_nations(browser: Any, server: str) -
     page, errors = _page(browser, server)
     page.goto(server + "/")
     page.wait_for_selector("body[data-ready='1']", timeout=30_000)
-    assert page.locator("#ledger tbody tr").all_inner_texts() == ["infantry-battalion\tcommitted\t4"]
+    rows = page.locator("#ledger tbody tr").all_inner_texts()
+    summary = json.loads(urllib.request.urlopen(f"{server}/api/ledger/summary", timeout=10).read())
+    assert rows == [f"{r['capability']}\t{r['status']}\t{r['units']}" for r in summary]
+    assert "infantry-battalion\tcommitted\t4" in rows  # the step posted above, beside the packaged ledger
     assert page.locator("#state").input_value() == willing.load_scenario().default_state
     page.click("#run")
     page.wait_for_selector("#chart-allocation .main-svg", timeout=120_000)

@@ -67,20 +67,29 @@ def robust_asks(scenario: Scenario, state: str, table: pd.DataFrame, cands: Cand
     # entries: (−score, move, round it was measured in (−1: never), P and mean it measured)
     heap: list[tuple[float, int, int, float, float]] = [
         (-math.inf, i, -1, 0.0, 0.0) for i in range(len(moves))]
+    shorts: dict[int, pd.DataFrame] = {}  # what each move measured this round left short
     rnd = 0
     while heap and p0 < p_target and time.perf_counter() - t0 < budget_seconds:
         neg, i, seen, p, m = heapq.heappop(heap)
         trial = _add(scenario, table, cands, solved, moves[i])
         if trial is None:
             continue
-        if seen == rnd:  # measured against the current asks and still the best: take it
+        if seen == rnd:  # measured against the current asks and still the best
+            if neg >= 0:  # no move improves either measure: stop
+                break
             table, p0, m0, rnd = trial, p, m, rnd + 1
+            known = {(mv.candidate, mv.requirement) for mv in moves}
+            fresh = [mv for mv in _moves(scenario, cands, solved, shorts[i], target)
+                     if (mv.candidate, mv.requirement) not in known]
+            heap += [(-math.inf, len(moves) + k, -1, 0.0, 0.0) for k in range(len(fresh))]
+            moves += fresh
             heapq.heappush(heap, (neg, i, -1, 0.0, 0.0))  # it may be taken again
+            heapq.heapify(heap)
+            shorts.clear()
             continue
-        p, m, _ = measure(trial, search_draws, seed)
+        p, m, shorts[i] = measure(trial, search_draws, seed)
         gain = (p - p0) + COVERAGE_WEIGHT * (m - m0)
-        if gain > 1e-12:
-            heapq.heappush(heap, (-gain / max(moves[i].cost, 1e-9), i, rnd, p, m))
+        heapq.heappush(heap, (-max(gain, 0.0) / max(moves[i].cost, 1e-9), i, rnd, p, m))
     check, _, _ = measure(table, check_draws, seed + 1)
     half = 1.96 * math.sqrt(max(check * (1 - check), 1e-12) / check_draws)
     return table, {
@@ -104,7 +113,7 @@ def _moves(scenario: Scenario, cands: Candidates, solved: Solved, short: pd.Data
         if int(b.ra.priority[j]) > TARGETS[target]:
             continue
         ok = np.nonzero(b.masks.all[solved.first_ask:, j] & b.valid[solved.first_ask:])[0]
-        step = max(1, math.ceil(float(b.ra.demand[j]) / 4))
+        step = max(1, math.ceil(float(b.ra.demand[j]) / 2))
         seen: set[str] = set()
         for k in sorted(ok, key=lambda k: cost[k]):
             nation = cands.pledges[k].nation

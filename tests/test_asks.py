@@ -192,7 +192,7 @@ def test_bad_fielded_table_names_row_and_column(scenario: Scenario) -> None:
     bad.loc[3, "units"] = -2
     with pytest.raises(ValueError, match=r"row 4 \(.*\): units must be a number ≥ 0"):
         asks(scenario, fielded=bad, ceiling=lambda _: CEILING, draws=0)
-    with pytest.raises(ValueError, match="missing column.*units"):
+    with pytest.raises(ValueError, match=r"missing column.*units"):
         asks(scenario, fielded=fielded().drop(columns="units"), ceiling=lambda _: CEILING,
              draws=0)
 

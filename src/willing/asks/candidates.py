@@ -89,13 +89,14 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
     pledged: dict[tuple[str, str], int] = {}
     for p in scenario.pledges:
         pledged[p.nation, p.capability] = pledged.get((p.nation, p.capability), 0) + p.count
-    have = fielded.groupby(["nation", "capability"])["units"].sum()
+    sums = fielded.groupby(["nation", "capability"])["units"].sum()
+    have = {(str(k[0]), str(k[1])): int(u)  # type: ignore[index]
+            for k, u in sums.items()}
     out: list[PledgeRecord] = []
     unit_cost, political = [], []
     room: dict[str, float] = {}
     shares: dict[str, float] = {}
     for (iso, cap), units in have.items():
-        iso, cap = str(iso), str(cap)
         if iso not in spec.nations or cap not in cat or str(spec.nations[iso].tier) not in ASKED_TIERS:
             continue
         own = [p for p in scenario.pledges if p.nation == iso]
@@ -125,8 +126,8 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
         unit_cost.append(c)
         political.append(POLITICAL_WEIGHT * c * (max(0.0, r - 1.0) if r == r else 0.0)
                          + POLITICAL_WEIGHT * c * (1.0 - spec.nations[iso].willingness))
-    return Candidates(out, np.array(unit_cost), np.array(political), room, shares,
-                      {(str(n), str(c)): int(u) for (n, c), u in have.items()}, pledged)
+    return Candidates(out, np.array(unit_cost), np.array(political), room, shares, have,
+                      pledged)
 
 
 def _envelope(scenario: Scenario, own: list[PledgeRecord], cap: str) -> list[PledgeRecord]:

@@ -20,7 +20,7 @@ from willing.forcegen.arrays import FloatArray
 from willing.forcegen.blocks import ConstraintBlock, ModelIndex, Rows, in_stage, registered
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
 from willing.forcegen.model import transport_columns
-from willing.forcegen.plan import Built, build_model
+from willing.forcegen.plan import Built, PlanResult, _baseline_units, build_model
 from willing.forcegen.solve import unmet_tiers
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import PledgeRecord, Scenario
@@ -64,10 +64,12 @@ class Solved:
 
 def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: dict[str, float],
                cost: FloatArray, target: str, time_limit: float = 60.0,
-               mip_rel_gap: float = 1e-6) -> Solved:
+               mip_rel_gap: float = 1e-6, before: PlanResult | None = None) -> Solved:
     """Minimise the target tiers' unmet units (essential first), then the cost of the asks.
 
-    `asks` are candidate pledge records, `cost[k]` the cost per deployed unit of ask k.
+    `asks` are candidate pledge records, `cost[k]` the cost per deployed unit of ask k;
+    `before`, the plan without asks, is the solver's first solution (always feasible: it asks
+    for nothing), which on a large model saves most of the first stage.
     """
     t0 = time.perf_counter()
     first = len(scenario.pledges)
@@ -89,7 +91,10 @@ def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: d
     deadline = t0 + time_limit
     u = fm.cols.columns("u")
     sol = np.zeros(n1)
-    sol[u] = ra.demand
+    xcols = fm.cols.columns("x")
+    if before is not None:
+        sol[xcols] = _baseline_units(aug, built.reqs, fm, before)
+    sol[u] = ra.demand - np.bincount(fm.pair_j, weights=sol[xcols], minlength=len(ra))
     stages: list[StageInfo] = []
     for i, tier in enumerate(tiers):
         priority = int(ra.priority[tier[0]])
@@ -102,7 +107,6 @@ def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: d
         stages.append(info)
         h.changeRowBounds(len(keep) + i, -np.inf, float(np.round(sol[u[tier]].sum())) + 0.5)
     c = np.zeros(n1)
-    xcols = fm.cols.columns("x")
     ask_pair = fm.pair_p >= first
     c[xcols[ask_pair]] = cost[fm.pair_p[ask_pair] - first]
     info, sol = run_stage(h, "ask-cost", sol, deadline, c)

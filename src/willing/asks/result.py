@@ -40,6 +40,7 @@ class AsksResult:
     after: PlanResult
     pledges: list[Any] = field(default_factory=list)  # the asks as pledge records
     robust: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     seconds: float = 0.0
 
     @property
@@ -49,7 +50,7 @@ class AsksResult:
     def summary(self) -> dict[str, Any]:
         cost = self.stages[-1]
         return {"scenario": self.scenario, "state": self.state, "target": self.target,
-                "reachable": self.reachable, "asks": int(len(self.asks)),
+                "reachable": self.reachable, "asks": len(self.asks),
                 "units": int(self.asks["units"].sum()),
                 "personnel": int(self.asks["personnel"].sum()),
                 "cost_musd_per_year": float(self.asks["cost_musd_per_year"].sum()),
@@ -62,7 +63,7 @@ class AsksResult:
         g = self.asks.groupby(["nation", "capability", "region", "required_by_day"], sort=True)
         for (nation, cap, region, day), rows in g:
             out.append(f"{nation}: +{int(rows['units'].sum())} {cap}, {region}, "
-                       f"needed by day {int(day)}")
+                       f"needed by day {day}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,19 +74,22 @@ class AsksResult:
                 "short": records(self.short), "by_nation": records(self.by_nation),
                 "stages": [{"name": s.name, "status": s.status, "objective": s.objective,
                             "mip_gap": s.mip_gap, "seconds": s.seconds} for s in self.stages],
-                "robust": self.robust}
+                "robust": self.robust,
+                "timings": {k: round(v, 3) for k, v in self.timings.items()}}
 
 
 def asks(scenario: Scenario, state: str | None = None, *, target: str = "essential",
          fielded: pd.DataFrame | None = None, ceiling: Ceiling | None = None,
          robust: float | None = None, draws: int = 20_000, seed: int = 1,
-         time_limit: float = 60.0, command: str = "willing asks") -> AsksResult:
+         time_limit: float = 60.0, command: str = "willing asks",
+         before: PlanResult | None = None) -> AsksResult:
     """The least-cost asks that let force generation meet the `target` tiers in `state`.
 
     `fielded` (nation, capability, units) and `ceiling(nation)` (share of active personnel it
     can keep deployed) default to the packaged tables. With `robust` = P, asks are added until
     P(every requirement of the target met) ≥ P under the scenario's uncertainty (docs/asks.md).
     `draws` (0: none) measure P(met) before and after with the stress kernel at `seed`.
+    `before`, the plan of `state` when the caller has it, saves planning it again.
     """
     t0 = time.perf_counter()
     if target not in TARGETS:
@@ -100,14 +104,23 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
         raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
     fielded = packaged_fielded() if fielded is None else fielded
     ceiling = packaged_ceiling if ceiling is None else ceiling
-    before = plan(scenario, state, time_limit=time_limit)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    if before is None:
+        before = plan(scenario, state, time_limit=time_limit)
+    elif before.state != state:
+        raise ValueError(f"the plan given is for state '{before.state}', not '{state}'")
+    timings["plan_before"], t = time.perf_counter() - t, time.perf_counter()
     bn = before.by_nation
-    cands = candidates(scenario, fielded, ceiling, bn["personnel"].astype(float).to_dict(),
-                       bn["ratio"].astype(float).to_dict())
+    cands = candidates(scenario, fielded, ceiling,
+                       {str(n): float(v) for n, v in bn["personnel"].items()},
+                       {str(n): float(v) for n, v in bn["ratio"].items()})
     solved = solve_asks(scenario, state, cands.pledges, cands.room,
-                        cands.unit_cost + cands.political, target, time_limit)
+                        cands.unit_cost + cands.political, target, time_limit,
+                        before=before)
     table = _asks_table(scenario, cands, solved)
     short = _short(scenario, state, cands, solved, target)
+    timings["asks_milp"], t = time.perf_counter() - t, time.perf_counter()
     rob: dict[str, Any] = {}
     if robust is not None:
         from willing.asks.robust import robust_asks
@@ -115,16 +128,19 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
         table, rob = robust_asks(scenario, state, table, cands, solved, target, robust,
                                  seed=seed, command=command)
     pledges = ask_pledges(scenario, table, {p.id: p for p in cands.pledges}, command)
+    timings["robust"], t = time.perf_counter() - t, time.perf_counter()
     after = plan(with_pledges(scenario, pledges), state, time_limit=time_limit)
+    timings["plan_after"], t = time.perf_counter() - t, time.perf_counter()
     effect = _effect(before, after)
     if draws:
         for key, sc in (("before", scenario), ("after", with_pledges(scenario, pledges))):
             s = stress(sc, state, draws=draws, seed=seed).summary
             effect[f"p_essential_met_{key}"] = s["p_essential_met"]
             effect[f"p_all_met_{key}"] = s["p_all_met"]
+    timings["stress"] = time.perf_counter() - t
     return AsksResult(scenario.name, state, target, bool(short.empty), table, short,
                       _by_nation(before, after, table), effect, solved.stages, before, after,
-                      pledges, rob, time.perf_counter() - t0)
+                      pledges, rob, timings, time.perf_counter() - t0)
 
 
 def _asks_table(scenario: Scenario, cands: Candidates, solved: Solved) -> pd.DataFrame:

@@ -94,7 +94,8 @@ def robust_asks(scenario: Scenario, state: str, table: pd.DataFrame, cands: Cand
     half = 1.96 * math.sqrt(max(check * (1 - check), 1e-12) / check_draws)
     return table, {
         "p_target": p_target, "measure": key, "method": "lazy greedy on the exact stress kernel",
-        "p_start": start_p, "p_search": p0, "p_every_spare_unit": upper, "search_draws": search_draws, "search_seed": seed,
+        "p_start": start_p, "p_search": p0, "p_every_spare_unit": upper,
+        "search_draws": search_draws, "search_seed": seed,
         "p_check": check, "ci95": [max(check - half, 0.0), min(check + half, 1.0)],
         "check_draws": check_draws, "check_seed": seed + 1, "reached": check + half >= p_target,
         "evaluations": evaluations, "seconds": round(time.perf_counter() - t0, 2)}

@@ -64,9 +64,10 @@ def asks_cmd(
     sc = load(scenario, force_option)
     fielded = None if forces is None else pd.read_csv(forces)
     command = "willing " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "willing asks"
+    share = ceiling
     result = asks(sc, state, target=target, robust=robust, draws=draws, seed=seed,
                   fielded=fielded, time_limit=time_limit, command=command,
-                  ceiling=None if ceiling is None else (lambda _n, c=ceiling: c))
+                  ceiling=None if share is None else (lambda _nation: share))
     if apply and output is not None:
         output.write_text(applied_text(sc, result.pledges), encoding="utf-8")
     finish("asks", sc, {"state": result.state, "target": target, "robust": robust,
@@ -113,5 +114,6 @@ def render(console: Console, r: AsksResult, written: Path | None) -> None:
         console.print(f"written: {written} (willing plan {written})", highlight=False)
 
 
-def _ratio(v: float) -> str:
-    return "—" if v != v else f"{v:.2f}×"
+def _ratio(v: object) -> str:
+    f = float(v)  # type: ignore[arg-type]
+    return "—" if f != f else f"{f:.2f}×"

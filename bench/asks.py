@@ -3,9 +3,9 @@
     python bench/asks.py [--robust 0.8] [--skip-large]
 
 Prints:
-- deterministic asks (`--target`, default all: the synthetic default state already meets
-  its essential tier) on the largest synthetic instance (60 nations ×
-  5,000 pledges × 500 requirements, its default state) with a synthetic fielded table
+- deterministic asks (`--target`, default all) on the largest synthetic instance (60 nations ×
+  5,000 pledges × 500 requirements, its default state) with every pledge halved, so that there
+  are gaps to close, and the fielded table of the full instance
   (`willing.synthetic.synthetic_fielded`): the whole `asks()` call (plan before, candidates,
   the asks MILP, plan after) and the asks alone (candidates, model, solve, from the plan
   before), against one `willing.plan` of the state (the baseline, passed as `before`);
@@ -24,9 +24,22 @@ import pandas as pd
 import willing
 from timing import best
 from willing.asks import asks
-from willing.synthetic import synthetic_fielded, synthetic_scenario
+from willing.scenario import Scenario, from_spec
+from willing.scenario.model import ScenarioSpec
+from willing.synthetic import SIZES, synthetic_fielded, synthetic_scenario, synthetic_spec
 
 STANDIN = Path(__file__).resolve().parent.parent / "tests" / "data" / "forces_standin.csv"
+
+
+def half_pledged() -> Scenario:
+    """The largest synthetic instance with every pledge's count halved (rounded down, at least
+    1): same size, but with gaps to close from what the nations field."""
+    spec = synthetic_spec(**SIZES["large"], seed=0)
+    for nation in spec["nations"].values():
+        for p in nation.get("pledges", []):
+            if p.get("count") is not None:
+                p["count"] = max(1, p["count"] // 2)
+    return from_spec(ScenarioSpec.model_validate(spec), "<synthetic-large-half-pledged>")
 
 
 def main() -> None:
@@ -37,9 +50,10 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0, help="plans' time limit, s")
     args = ap.parse_args()
     if not args.skip_large:
-        sc = synthetic_scenario()
+        full = synthetic_scenario()
+        sc = half_pledged()
         state = sc.default_state
-        table = synthetic_fielded(sc)
+        table = synthetic_fielded(full)
         base, before = best(lambda: willing.plan(sc, state, time_limit=args.time_limit), 1)
         total, r = best(lambda: asks(sc, state, target=args.target, fielded=table,
                                      ceiling=lambda _: 0.05, draws=0, before=before,

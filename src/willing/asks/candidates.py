@@ -87,8 +87,10 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
     fielded = check_fielded(fielded)
     spec, cat = scenario.spec, scenario.catalogue
     pledged: dict[tuple[str, str], int] = {}
+    by_nation: dict[str, list[PledgeRecord]] = {}
     for p in scenario.pledges:
         pledged[p.nation, p.capability] = pledged.get((p.nation, p.capability), 0) + p.count
+        by_nation.setdefault(p.nation, []).append(p)
     sums = fielded.groupby(["nation", "capability"])["units"].sum()
     have = {(str(k[0]), str(k[1])): int(u)  # type: ignore[index]
             for k, u in sums.items()}
@@ -99,7 +101,7 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
     for (iso, cap), units in have.items():
         if iso not in spec.nations or cap not in cat or str(spec.nations[iso].tier) not in ASKED_TIERS:
             continue
-        own = [p for p in scenario.pledges if p.nation == iso]
+        own = by_nation.get(iso, [])
         spare = int(units) - pledged.get((iso, cap), 0)
         if not own or spare <= 0:
             continue

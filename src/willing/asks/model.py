@@ -100,11 +100,14 @@ def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: d
         priority = int(ra.priority[tier[0]])
         if priority > TARGETS[target]:
             continue
-        c = np.zeros(n1)
-        c[u[tier]] = 1.0
-        info, sol = run_stage(h, f"unmet-{PRIORITY_ORDER[priority]}", sol, deadline, c,
-                              integral=True)
-        stages.append(info)
+        name = f"unmet-{PRIORITY_ORDER[priority]}"
+        if sol[u[tier]].sum() < 0.5:  # the start leaves none: 0 is this tier's optimum
+            stages.append(StageInfo(name, "optimal", 0.0, 0.0, 0.0, bound=0.0))
+        else:
+            c = np.zeros(n1)
+            c[u[tier]] = 1.0
+            info, sol = run_stage(h, name, sol, deadline, c, integral=True)
+            stages.append(info)
         h.changeRowBounds(len(keep) + i, -np.inf, float(np.round(sol[u[tier]].sum())) + 0.5)
     c = np.zeros(n1)
     ask_pair = fm.pair_p >= first

@@ -55,7 +55,8 @@ class AsksResult:
                 "personnel": int(self.asks["personnel"].sum()),
                 "cost_musd_per_year": float(self.asks["cost_musd_per_year"].sum()),
                 "objective": cost.objective, "solver_status": cost.status,
-                "mip_gap": cost.mip_gap, **self.effect, "seconds": round(self.seconds, 2)}
+                "mip_gap": cost.mip_gap if np.isfinite(cost.mip_gap) else None,
+                **self.effect, "seconds": round(self.seconds, 2)}
 
     def lines(self) -> list[str]:
         """`FRA: +2 infantry-battalion, ua-south, needed by day 60`, grouped by nation."""
@@ -73,7 +74,8 @@ class AsksResult:
         return {"summary": self.summary(), "lines": self.lines(), "asks": records(self.asks),
                 "short": records(self.short), "by_nation": records(self.by_nation),
                 "stages": [{"name": s.name, "status": s.status, "objective": s.objective,
-                            "mip_gap": s.mip_gap, "seconds": s.seconds} for s in self.stages],
+                            "mip_gap": s.mip_gap if np.isfinite(s.mip_gap) else None,
+                            "seconds": s.seconds} for s in self.stages],
                 "robust": self.robust,
                 "timings": {k: round(v, 3) for k, v in self.timings.items()}}
 

@@ -84,7 +84,7 @@ def render(console: Console, r: AsksResult, written: Path | None) -> None:
         console.print("  " + line, highlight=False)
     console.print(f"{s['units']} units · {fmt_int(s['personnel'])} personnel · "
                   f"US$ {s['cost_musd_per_year']:,.0f} m a year · solver {s['solver_status']}, "
-                  f"gap {s['mip_gap']:.2%}", highlight=False)
+                  f"gap {fmt_pct(s['mip_gap'])}", highlight=False)
     if not r.short.empty:
         t = Table("requirement", "priority", "unmet", "why", title="Still short with every ask")
         for row in r.short.itertuples():

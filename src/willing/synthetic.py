@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pycountry
 
 from willing.scenario import Scenario, from_spec, packaged
@@ -248,3 +249,23 @@ def _mission_lines(n_req: int, caps: list[str], catalogue: dict[str, packaged.Ca
 
 
 __all__ = ["SIZES", "synthetic_scenario", "synthetic_spec"]
+
+
+def synthetic_fielded(scenario: Scenario, seed: int = 0, spare: float = 1.0) -> pd.DataFrame:
+    """What each nation of a (synthetic) scenario fields, in the shape of the packaged forces
+    table: its pledged units of each capability plus a random spare (up to `spare` times as
+    many, and up to 3 more), and a few units of two capabilities it does not pledge."""
+    rng = np.random.default_rng(seed)
+    pledged: dict[tuple[str, str], int] = {}
+    for p in scenario.pledges:
+        pledged[p.nation, p.capability] = pledged.get((p.nation, p.capability), 0) + p.count
+    caps = sorted(scenario.catalogue)
+    rows = [(n, c, u + int(rng.integers(0, int(np.ceil(spare * u)) + 4)))
+            for (n, c), u in sorted(pledged.items())]
+    for n in sorted({n for n, _ in pledged}):
+        for c in rng.choice(caps, size=2, replace=False):
+            if (n, str(c)) not in pledged:
+                rows.append((n, str(c), int(rng.integers(1, 10))))
+    return pd.DataFrame([(n, c, u, "synthetic", "random: not a sourced figure")
+                         for n, c, u in rows],
+                        columns=["nation", "capability", "units", "source", "notes"])

@@ -1,0 +1,142 @@
+"""Candidate asks: what each nation could still send, within what it fields, its deployment
+ceiling and its stated red lines.
+
+A nation's red lines are read from its own pledges, so that an ask never goes where the
+nation has not offered to go: an ask of capability c inherits the envelope of the nation's
+pledges of c (regions, roles, states, conditions, readiness, rotation), or, when it pledged
+none of c, that of its pledges in c's component, or else of all its pledges. Its own
+conditions (the US backstop, a mandate) apply to every ask, as to every pledge. A nation
+that pledged nothing has stated no envelope, and is not asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from willing.scenario.scenario import PledgeRecord, Scenario
+
+ASKED_TIERS = {"lead", "member"}
+"""Tiers that are asked: the backstop's role and the host's are not a coalition member's."""
+
+POLITICAL_WEIGHT = 0.5
+"""w in the political cost w·cost_c·(max(0, r_n − 1) + (1 − willingness_n)) per unit-year."""
+
+ASK_TAG = "-ask-"
+"""Marks a candidate's pledge id (`FRA-ask-infantry-battalion`)."""
+
+Ceiling = Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The candidate pledges (one per nation and capability with units to spare) and what
+    each costs and may take."""
+
+    pledges: list[PledgeRecord]
+    unit_cost: np.ndarray  # US$ m per deployed unit-year (catalogue)
+    political: np.ndarray  # US$ m-equivalent per deployed unit-year
+    room: dict[str, float]  # personnel each nation may still deploy (ceiling less plan)
+    ceiling_share: dict[str, float]
+    fielded: dict[tuple[str, str], int]
+    pledged: dict[tuple[str, str], int]
+
+
+def packaged_fielded() -> pd.DataFrame:
+    """The packaged table of what each nation fields (imported here: an optional table)."""
+    from willing.scenario.forces import fielded  # type: ignore[import-not-found,unused-ignore]
+
+    return fielded()
+
+
+def packaged_ceiling(nation: str) -> float:
+    """The packaged share of active personnel `nation` can keep deployed."""
+    from willing.scenario.forces import (  # type: ignore[import-not-found,unused-ignore]
+        deployment_ceiling,
+    )
+
+    return float(deployment_ceiling(nation))
+
+
+def check_fielded(fielded: pd.DataFrame) -> pd.DataFrame:
+    """The fielded table's rows, refused with the column and row at fault."""
+    missing = {"nation", "capability", "units"} - set(fielded.columns)
+    if missing:
+        raise ValueError(f"fielded table: missing column(s) {', '.join(sorted(missing))}; "
+                         "needs nation, capability, units")
+    units = pd.to_numeric(fielded["units"], errors="coerce")
+    bad = units.isna() | (units < 0)
+    if bad.any():
+        i = int(np.nonzero(bad.to_numpy())[0][0])
+        raise ValueError(f"fielded table, row {i + 1} ({fielded['nation'].iloc[i]}, "
+                         f"{fielded['capability'].iloc[i]}): units must be a number ≥ 0, "
+                         f"got {fielded['units'].iloc[i]!r}")
+    return fielded.assign(units=units.astype(int))
+
+
+def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
+               deployed: dict[str, float], ratio: dict[str, float]) -> Candidates:
+    """Every nation's spare units as one candidate pledge per capability.
+
+    `deployed[n]` is the personnel the nation already has deployed in the plan and `ratio[n]`
+    its contribution against its fair share there (NaN or absent: none).
+    """
+    fielded = check_fielded(fielded)
+    spec, cat = scenario.spec, scenario.catalogue
+    pledged: dict[tuple[str, str], int] = {}
+    by_nation: dict[str, list[PledgeRecord]] = {}
+    for p in scenario.pledges:
+        pledged[p.nation, p.capability] = pledged.get((p.nation, p.capability), 0) + p.count
+        by_nation.setdefault(p.nation, []).append(p)
+    sums = fielded.groupby(["nation", "capability"])["units"].sum()
+    have = {(str(k[0]), str(k[1])): int(u)  # type: ignore[index]
+            for k, u in sums.items()}
+    out: list[PledgeRecord] = []
+    unit_cost, political = [], []
+    room: dict[str, float] = {}
+    shares: dict[str, float] = {}
+    for (iso, cap), units in have.items():
+        if iso not in spec.nations or cap not in cat or str(spec.nations[iso].tier) not in ASKED_TIERS:
+            continue
+        own = by_nation.get(iso, [])
+        spare = int(units) - pledged.get((iso, cap), 0)
+        if not own or spare <= 0:
+            continue
+        if iso not in room:
+            shares[iso] = float(ceiling(iso))
+            active = float(scenario.figures[iso].active_personnel or 0)
+            room[iso] = max(shares[iso] * active - deployed.get(iso, 0.0), 0.0)
+        env = _envelope(scenario, own, cap)
+        out.append(PledgeRecord(
+            id=f"{iso}{ASK_TAG}{cap}", nation=iso, capability=cap, count=spare,
+            rotation=max((p.rotation for p in env), default=spec.defaults.rotation),
+            max_tour_months=spec.defaults.max_tour_months,
+            readiness_days=min(p.readiness_days for p in env),
+            regions=tuple(sorted({r for p in env for r in p.regions})),
+            roles=() if any(not p.roles for p in env) else tuple(sorted(
+                {r for p in env for r in p.roles})),
+            states=() if any(not p.states for p in env) else tuple(sorted(
+                {s for p in env for s in p.states})),
+            conditions=tuple(sorted(set.intersection(*(set(p.conditions) for p in env)))),
+            source=None, assumption="ask (willing asks), not a national pledge",
+            count_rule=f"fielded {int(units)} less pledged {pledged.get((iso, cap), 0)}"))
+        c = float(cat[cap].cost_musd_per_unit_year or 0.0)
+        r = ratio.get(iso, float("nan"))
+        unit_cost.append(c)
+        political.append(POLITICAL_WEIGHT * c * (max(0.0, r - 1.0) if r == r else 0.0)
+                         + POLITICAL_WEIGHT * c * (1.0 - spec.nations[iso].willingness))
+    return Candidates(out, np.array(unit_cost), np.array(political), room, shares, have,
+                      pledged)
+
+
+def _envelope(scenario: Scenario, own: list[PledgeRecord], cap: str) -> list[PledgeRecord]:
+    """The nation's pledges whose caveats an ask of `cap` inherits: same capability, else same
+    component, else all (a red line stated on every pledge holds for every ask)."""
+    same = [p for p in own if p.capability == cap]
+    if same:
+        return same
+    comp = scenario.catalogue[cap].component
+    return [p for p in own if scenario.catalogue[p.capability].component == comp] or own

@@ -30,6 +30,7 @@ from willing.forcegen import PlanResult, plan
 from willing.results import Nested, Part, Result
 from willing.robust import PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
 from willing.sustain import SustainResult, sustain
+from willing.timeline import TimelineResult, timeline
 
 Ref = str | Callable[..., Any]
 """A callable, or its `module:attribute` name."""
@@ -125,5 +126,7 @@ register(Analysis("stress", stress, StressResult, "willing.cli.robust:stress_cmd
 register(Analysis("pivotal", pivotal, PivotalResult, "willing.cli.robust:pivotal_cmd",
                   report="willing.report.extra:pivotal", from_store=True))
 register(Analysis("sweep", sweep, SweepResult, "willing.cli.robust:sweep_cmd"))
+register(Analysis("timeline", timeline, TimelineResult, "willing.cli.timeline:timeline_cmd",
+                  report="willing.report.extra:timeline", from_store=True))
 
 __all__ = ["Analysis", "get", "on_register", "register", "registered", "unregister"]

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from willing.cli.common import store_settings
+from willing.cli.common import parse_day, store_settings
 
 
 class _GlobalOptionsAnywhere(TyperGroup):
-    """Accepts the app's own options (`--db`, `--no-store`) after the command name too.
+    """Accepts the app's own options (`--db`, `--no-store`, `--as-of`) after the command name too.
 
     Users type `willing plan --no-store` as often as `willing --no-store plan`; click only
     knows an option at the level it is declared, so such options are moved in front of the
@@ -67,7 +67,12 @@ def _global_options(
              "directory). Accepted before or after the command.")] = None,
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="Do not record this run. Accepted before or after the command.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Read the scenario as of this date (YYYY-MM-DD): pledges, caveats and "
+        "conditions from the public ledger's statements up to it (docs/ledger.md). Accepted "
+        "before or after the command.")] = None,
 ) -> None:
     """Plan and stress-test a multinational coalition of the willing for Ukraine."""
     store_settings.url = db
     store_settings.enabled = not no_store
+    store_settings.as_of = parse_day(as_of, "--as-of") if as_of is not None else None

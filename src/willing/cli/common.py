@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -42,10 +43,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass
 class StoreSettings:
-    """Where `finish` records runs; set by the app's global `--db` / `--no-store` options."""
+    """Where `finish` records runs, and the date scenarios are read as of; set by the app's
+    global `--db`, `--no-store` and `--as-of` options."""
 
     url: str | None = None  # None: $WILLING_DB or ./willing-runs.db
     enabled: bool = True
+    as_of: date | None = None  # None: the pledges as the scenario file writes them
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -75,8 +78,18 @@ def clean_errors(fn: F) -> F:
 
 
 def load(path: str | None, force_option: str | None = None) -> Scenario:
+    """The scenario of a command, as of the global `--as-of` date when one is given."""
     return load_scenario(Path(path) if path and Path(path).exists() else path,
-                         force_option=force_option)
+                         force_option=force_option, as_of=store_settings.as_of)
+
+
+def parse_day(text: str, option: str) -> date:
+    """A `YYYY-MM-DD` date from the command line, or a message saying what is valid."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date; valid: YYYY-MM-DD, e.g. 2026-01-06",
+                                 param_hint=f"'{option}'") from None
 
 
 def finish(command: str, scenario: Scenario | None, params: dict[str, Any],

@@ -199,3 +199,25 @@ def pivotal(b: dict[str, Any]) -> Section | None:
                    f"willing pivotal {_run_label(b, 'pivotal')}, seed {s.get('seed')}; "
                    f"{scenario_source(b)}")
 
+
+def timeline(b: dict[str, Any]) -> Section | None:
+    """The report's timeline: coverage and P(essential met) as of each date (a stored run)."""
+    d = frame((b.get("timeline") or {}).get("dates"))
+    if d.empty:
+        return None
+    fig = go.Figure()
+    for col, name in (("coverage", "units filled"), ("personnel_coverage", "personnel filled"),
+                      ("essential_coverage", "essential units filled"),
+                      ("p_essential_met", "P(every essential requirement met)")):
+        fig.add_scatter(x=d["date"], y=d[col], name=name, mode="lines+markers")
+    fig.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.02]},
+                      xaxis={"title": "as of"})
+    last = d.iloc[-1]
+    return Section("timeline", "The coalition over time",
+                   f"The force option planned with the pledges the public ledger records up to "
+                   f"each date. As of {last['date']}: {last['coverage']:.0%} of the units and "
+                   f"{last['personnel_coverage']:.0%} of the personnel filled, "
+                   f"{last['essential_coverage']:.0%} of the essential units; P(every essential "
+                   f"requirement met) {last['p_essential_met']:.1%}.", layout(fig), d,
+                   "willing timeline: pledges as of each date from data/ledger.csv "
+                   "(each entry with its public source and date); docs/ledger.md")

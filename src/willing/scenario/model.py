@@ -107,12 +107,24 @@ class Uncertainty(Strict):
     assumption: str | None = None
 
 
+class FormationRules(Strict):
+    """How sub-unit pledges (companies, batteries, flights) form whole units: the rules of a
+    NATO enhanced Forward Presence battlegroup, a framework nation's unit with other nations'
+    sub-units in it (docs/forcegen.md, "Formed units")."""
+
+    framework_share_min: float = Field(
+        0.5, gt=0.0, le=1.0,
+        description="Least share of a formed unit's sub-units its framework nation brings.")
+    max_nations: int = Field(4, ge=1, description="Most nations in one formed unit.")
+
+
 class Defaults(Strict):
     """Scenario-wide pledge defaults, each with its source."""
 
     rotation: float = Field(3.0, ge=1.0, description="UK 'rule of three': deployed, preparing, recovering.")
     max_tour_months: int | None = Field(6, ge=1)
     readiness_days: int = Field(30, ge=0)
+    formations: FormationRules = Field(default_factory=FormationRules)
     source: str | None = None
 
 
@@ -131,6 +143,8 @@ class CapabilitySpec(Strict):
     substitutes: list[Id] | None = None
     source: str | None = None
     notes: str | None = None
+    parent: Id | None = Field(None, description="For a sub-unit: the capability it is part of.")
+    per_parent: int | None = Field(None, ge=2, description="Sub-units per parent unit.")
 
 
 class Pledge(Strict):

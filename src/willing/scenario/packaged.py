@@ -35,6 +35,8 @@ class Capability:
     substitutes: tuple[str, ...]
     source: str
     notes: str
+    parent: str | None = None  # a sub-unit's parent capability (a company's battalion)
+    per_parent: int | None = None  # sub-units per parent unit (4 companies to a battalion)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def capabilities() -> dict[str, Capability]:
             substitutes=tuple(s for s in (r.get("substitutes") or "").split("|") if s),
             source=r.get("source", ""),
             notes=r.get("notes", ""),
+            parent=r.get("parent") or None,
+            per_parent=_num(r.get("per_parent"), int),  # type: ignore[arg-type]
         )
     return out
 

@@ -255,6 +255,7 @@ def _merge_capability(cid: str, over: CapabilitySpec,
         cost_musd_per_unit_year=values.get("cost_musd_per_unit_year"),
         hq_level=values.get("hq_level"), substitutes=values.get("substitutes", ()),
         source=values.get("source", "scenario"), notes=values.get("notes", ""),
+        parent=values.get("parent"), per_parent=values.get("per_parent"),
     )
 
 

@@ -1,0 +1,101 @@
+"""Formed units (the NATO enhanced Forward Presence model): a framework nation's companies
+with other nations' companies make one battalion, under the scenario's formation rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+import willing
+from test_forcegen import land, nation, req, scenario
+from willing.forcegen.plan import build_model
+from willing.scenario.scenario import Scenario
+
+
+def company(count: int = 1, **kw: Any) -> dict[str, Any]:
+    return {"capability": "infantry-company", "count": count, "rotation": 1,
+            "readiness_days": 10, "regions": ["north"], **kw}
+
+
+def battlegroup(rules: dict[str, Any] | None = None, **nations: dict[str, Any]) -> Scenario:
+    """One surge infantry battalion in the north, filled only by companies."""
+    return scenario(mission_lines=land(req(count=1, duration="surge")),
+                    nations=nations, defaults={"formations": rules or {}})
+
+
+def small(**kw: Any) -> dict[str, Any]:
+    return nation(tier="member", hq=False, **kw)
+
+
+def test_three_nations_companies_form_a_battalion() -> None:
+    """LTU frames with 2 of the 4 companies (the least share, ½), LVA and EST bring one each;
+    NOR's company is barred from the north by its caveat and is not used."""
+    sc = battlegroup(LTU=nation(company(2)), LVA=small(pledges=[company()]),
+                     EST=small(pledges=[company()]),
+                     NOR=small(pledges=[company(regions=["south"])]))
+    r = willing.plan(sc)
+    assert int(r.requirements["filled"].iloc[0]) == 1  # the formed unit counts as one unit
+    a = r.allocation.set_index("nation")
+    assert set(a.index) == {"LTU", "LVA", "EST"}
+    assert set(a["formed_unit"]) == {"inf/LTU-1"} and set(a["framework"]) == {"LTU"}
+    assert a.loc["LTU", "units"] == 2
+    assert a["personnel"].sum() == 4 * sc.catalogue["infantry-company"].personnel_per_unit
+
+
+def test_the_framework_share_is_respected() -> None:
+    """At a least share of ¾, no nation has 3 of the 4 companies: no battalion is formed."""
+    sc = battlegroup({"framework_share_min": 0.75}, LTU=nation(company(2)),
+                     LVA=small(pledges=[company()]), EST=small(pledges=[company(2)]))
+    r = willing.plan(sc)
+    assert int(r.requirements["unmet"].iloc[0]) == 1
+    assert r.allocation.empty
+
+
+@pytest.mark.parametrize(("max_nations", "filled"), [(3, 1), (2, 0)])
+def test_at_most_max_nations_in_a_formed_unit(max_nations: int, filled: int) -> None:
+    """LTU's 2 companies and one each of LVA and EST make a battalion of 3 nations: allowed
+    at 3 nations a unit, not at 2."""
+    sc = battlegroup({"max_nations": max_nations}, LTU=nation(company(2)),
+                     LVA=small(pledges=[company()]), EST=small(pledges=[company()]))
+    r = willing.plan(sc)
+    assert int(r.requirements["filled"].iloc[0]) == filled
+    assert r.allocation.groupby("formed_unit")["nation"].nunique().le(max_nations).all()
+
+
+def test_whole_units_and_formed_units_fill_one_requirement_together() -> None:
+    sc = scenario(mission_lines=land(req(count=2, duration="surge")),
+                  nations={"GBR": nation({"capability": "infantry-battalion", "count": 1,
+                                          "readiness_days": 10, "regions": ["north"]}),
+                           "LTU": small(pledges=[company(4)])})
+    r = willing.plan(sc)
+    assert int(r.requirements["filled"].iloc[0]) == 2
+    formed = r.allocation.dropna(subset=["formed_unit"])
+    assert list(formed["nation"]) == ["LTU"] and list(formed["units"]) == [4]
+
+
+def test_enduring_sub_units_keep_their_rotation() -> None:
+    """8 companies at rotation 2 keep 4 deployed: one battalion, not two."""
+    sc = scenario(mission_lines=land(req(count=2)),
+                  nations={"LTU": nation(company(8, rotation=2))})
+    r = willing.plan(sc)
+    assert int(r.requirements["filled"].iloc[0]) == 1
+    assert r.allocation["pool_units"].sum() == 8
+
+
+def test_the_model_has_one_framework_and_one_member_column_per_nation() -> None:
+    sc = battlegroup(LTU=nation(company(2)), LVA=small(pledges=[company()]))
+    fm = build_model(sc, "calm").fm
+    w = fm.col_names[fm.cols["w"]]
+    v = fm.col_names[fm.cols["v"]]
+    assert sorted(w) == ["w[LTU,inf]", "w[LVA,inf]"]
+    assert sorted(v) == ["v[LTU,inf]", "v[LVA,inf]"]
+
+
+@pytest.mark.parametrize(("rules", "field"), [({"framework_share_min": 0}, "framework_share_min"),
+                                              ({"max_nations": 0}, "max_nations"),
+                                              ({"max_nation": 3}, "max_nation")])
+def test_bad_formation_rules_name_the_field(rules: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError, match=field):
+        battlegroup(rules, LTU=nation(company(2)))

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 import willing
+from willing.command import command_structure
 from test_forcegen import land, nation, req, scenario
 from willing.forcegen.plan import build_model
 from willing.scenario.scenario import Scenario
@@ -99,3 +100,15 @@ def test_the_model_has_one_framework_and_one_member_column_per_nation() -> None:
 def test_bad_formation_rules_name_the_field(rules: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field):
         battlegroup(rules, LTU=nation(company(2)))
+
+
+def test_the_orbat_shows_a_formed_unit_as_one_formation() -> None:
+    sc = battlegroup(LTU=nation(company(2)), LVA=small(pledges=[company()]),
+                     EST=small(pledges=[company()]))
+    cs = command_structure(willing.plan(sc))
+    f = cs.formations.set_index("formation").loc["inf/LTU-1"]
+    assert (f["formed"], f["framework"], f["contributors"]) == (True, "LTU", "EST,LVA")
+    assert f["units"] == 1 and f["subordinates"] == 4  # one battalion of four companies
+    assert f["label"].endswith("framework LTU, contributors EST, LVA")
+    assert set(cs.units["formation"]) == {"inf/LTU-1"}
+    assert cs.checks.set_index("check").loc["one commander per unit", "status"] == "ok"

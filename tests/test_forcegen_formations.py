@@ -112,3 +112,28 @@ def test_the_orbat_shows_a_formed_unit_as_one_formation() -> None:
     assert f["label"].endswith("framework LTU, contributors EST, LVA")
     assert set(cs.units["formation"]) == {"inf/LTU-1"}
     assert cs.checks.set_index("check").loc["one commander per unit", "status"] == "ok"
+
+
+def test_every_packaged_sub_unit_is_its_parents_share() -> None:
+    """Each sub-unit names a catalogue parent, and its personnel, lift and cost are the
+    parent's over the sub-units per parent (within rounding to whole persons)."""
+    cat = willing.load_scenario().catalogue
+    subs = {c: cap for c, cap in cat.items() if cap.parent}
+    assert set(subs) == {"infantry-company", "armoured-company", "artillery-battery",
+                         "fighter-flight", "air-defence-fire-unit"}
+    for cap in subs.values():
+        parent, k = cat[str(cap.parent)], int(cap.per_parent or 0)
+        assert parent.parent is None and k >= 2 and cap.component == parent.component
+        assert abs(cap.personnel_per_unit - parent.personnel_per_unit / k) <= 3
+        assert cap.lift_tonnes_per_unit == pytest.approx(parent.lift_tonnes_per_unit / k, abs=1)
+        assert cap.cost_musd_per_unit_year == pytest.approx(
+            (parent.cost_musd_per_unit_year or 0) / k, abs=0.1)
+        assert "assumption" in cap.notes
+
+
+def test_the_packaged_scenarios_pledge_no_sub_units() -> None:
+    """No public statement pairs a framework nation's companies with Estonia's stated company
+    (docs/scenario.md), so the packaged plans have no formed unit."""
+    for name in ("ukraine-2025", "ukraine-2026"):
+        sc = willing.load_scenario(name)
+        assert not [p.id for p in sc.pledges if sc.catalogue[p.capability].parent]

@@ -363,8 +363,9 @@ for _c in (
     ConstraintBlock("formation_nations", "Σ_n v[n,j] ≤ K·Σ_n w[n,j]: at most max_nations "
                     "nations per formed unit.", ("requirement",), formation_nations, EVERY_STAGE,
                     subproblem=True),
-    ConstraintBlock("participation", "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)]: a "
-                    "nation contributing to a requirement takes part in its component.",
+    ConstraintBlock("participation", "Σ_{p∈n} f[p]·x[p,j] ≤ min(d[j], Σ_p f[p]·ub[p,j])·"
+                    "y[n,m(j)] (f = 1 for a whole unit): a nation contributing to a requirement "
+                    "takes part in its component.",
                     ("nation", "requirement"), participation, WHOLE_MODEL, subproblem=True),
     ConstraintBlock("participation_pool", "Σ_{j∈m} a[p,j]·x[p,j] ≤ count[p]·y[n(p),m]: y is at "
                     "least the share of a pledge's pool its nation uses in the component.",

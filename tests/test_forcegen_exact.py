@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import willing
+from test_forcegen import land, nation, scenario
 from willing import sizing
 from willing.scenario import Scenario
 from willing.synthetic import synthetic_scenario
-from test_forcegen import land, nation, scenario
 
 TIERS = ("essential", "important", "desirable")
 # PuLP 3.3 announces its 4.0 API on every variable; the reference keeps the 3.x one.

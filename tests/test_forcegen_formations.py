@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 import willing
-from willing.command import command_structure
 from test_forcegen import land, nation, req, scenario
+from willing.command import command_structure
 from willing.forcegen.plan import build_model
 from willing.scenario.scenario import Scenario
 

@@ -205,7 +205,8 @@ def formed_units(fm: ForceModel, x: np.ndarray, w: np.ndarray, req_ids: list[str
 
     The model keeps its rules per requirement, over all the formed units there; this splits
     them into units: each framework's own sub-units go round its units first (so each holds
-    its share), then the other sub-units fill the room left, first fit.
+    its share), then the other sub-units fill the room left (first fit, the emptiest unit
+    when mixed sizes leave no exact fit).
     """
     ix = fm.index
     fw_n, fw_j = fm.cols.keys["w"]
@@ -213,11 +214,11 @@ def formed_units(fm: ForceModel, x: np.ndarray, w: np.ndarray, req_ids: list[str
     framework_of: dict[str, str] = {}
     for j in np.unique(fw_j[w > 0]):
         mine: dict[str, list[str]] = {}  # framework nation → its units
-        for f in np.nonzero((fw_j == j) & (w > 0))[0]:
-            nation = nations[fw_n[f]]
-            mine[nation] = [f"{req_ids[j]}/{nation}-{i + 1}" for i in range(int(w[f]))]
+        for col in np.nonzero((fw_j == j) & (w > 0))[0]:
+            nation = nations[fw_n[col]]
+            mine[nation] = [f"{req_ids[j]}/{nation}-{i + 1}" for i in range(int(w[col]))]
             framework_of.update(dict.fromkeys(mine[nation], nation))
-        room = dict.fromkeys(framework_of, 1.0)
+        room = {u: 1.0 for units in mine.values() for u in units}
         copies = [(int(k), nations[ix.pa.nation[ix.pair_p[k]]], float(ix.pair_frac[k]))
                   for k in ix.subs if ix.pair_j[k] == j for _ in range(int(x[k]))]
         rest = []
@@ -231,8 +232,8 @@ def formed_units(fm: ForceModel, x: np.ndarray, w: np.ndarray, req_ids: list[str
                 out[(k, name)] = out.get((k, name), 0) + 1
             else:
                 rest.append((k, f))
-        for k, f in rest:  # mixed fractions may not pack exactly: then the emptiest unit
-            name = max((u for units in mine.values() for u in units), key=lambda u: room[u])
+        for k, f in rest:
+            name = next((u for u in room if room[u] >= f - 1e-9), max(room, key=room.__getitem__))
             room[name] -= f
             out[(k, name)] = out.get((k, name), 0) + 1
     return [(k, n, name, framework_of[name]) for (k, name), n in sorted(out.items())]

@@ -138,29 +138,30 @@ def formation_size(ix: ModelIndex) -> Rows | None:
                 np.zeros(len(reqs)), (reqs.astype(np.int64),))
 
 
-def framework_share(ix: ModelIndex) -> Rows | None:
-    """One row per (nation, requirement) with sub-units."""
+def _per_formed(ix: ModelIndex, block: str, coef: FloatArray, lo: FloatArray,
+                hi: FloatArray) -> Rows | None:
+    """Rows per (nation, requirement) with sub-units: the nation's sub-units there, each as
+    its fraction f of a unit, plus `coef` times its own column of `block` (w or v)."""
     if not len(ix.subs):
         return None
-    n_f = len(ix.formed[0])
-    f_idx = np.arange(n_f, dtype=np.int64)
+    f_idx = np.arange(len(ix.formed[0]), dtype=np.int64)
     return Rows(np.concatenate([ix.formed[1], f_idx]),
-                np.concatenate([ix.col("x", ix.subs), ix.col("w", f_idx)]),
-                np.concatenate([ix.pair_frac[ix.subs], np.full(n_f, -ix.framework_share_min)]),
-                np.zeros(n_f), np.full(n_f, INF), _formed_keys(ix))
+                np.concatenate([ix.col("x", ix.subs), ix.col(block, f_idx)]),
+                np.concatenate([ix.pair_frac[ix.subs], coef]), lo, hi, _formed_keys(ix))
+
+
+def framework_share(ix: ModelIndex) -> Rows | None:
+    """One row per (nation, requirement) with sub-units."""
+    n_f = len(ix.formed[0])
+    return _per_formed(ix, "w", np.full(n_f, -ix.framework_share_min), np.zeros(n_f),
+                       np.full(n_f, INF))
 
 
 def formation_member(ix: ModelIndex) -> Rows | None:
     """One row per (nation, requirement) with sub-units; the coefficient of v is the most the
     nation's sub-units can fill there, which keeps the relaxation tight."""
-    if not len(ix.subs):
-        return None
     n_f = len(ix.formed[0])
-    f_idx = np.arange(n_f, dtype=np.int64)
-    return Rows(np.concatenate([ix.formed[1], f_idx]),
-                np.concatenate([ix.col("x", ix.subs), ix.col("v", f_idx)]),
-                np.concatenate([ix.pair_frac[ix.subs], -_formed_most(ix)]),
-                np.full(n_f, -INF), np.zeros(n_f), _formed_keys(ix))
+    return _per_formed(ix, "v", -_formed_most(ix), np.full(n_f, -INF), np.zeros(n_f))
 
 
 def formation_nations(ix: ModelIndex) -> Rows | None:

@@ -3,15 +3,18 @@ with other nations' companies make one battalion, under the scenario's formation
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 import willing
-from test_forcegen import land, nation, req, scenario
+from test_forcegen import BASE, land, nation, req, scenario
 from willing.command import command_structure
 from willing.forcegen.plan import build_model
+from willing.scenario.errors import ScenarioError
 from willing.scenario.scenario import Scenario
 
 
@@ -137,3 +140,16 @@ def test_the_packaged_scenarios_pledge_no_sub_units() -> None:
     for name in ("ukraine-2025", "ukraine-2026"):
         sc = willing.load_scenario(name)
         assert not [p.id for p in sc.pledges if sc.catalogue[p.capability].parent]
+
+
+def test_a_sub_unit_of_an_unknown_parent_is_refused_with_its_field(tmp_path: Path) -> None:
+    path = tmp_path / "bg.yaml"
+    spec = {**BASE, "capabilities": {"militia-company": {
+        "name": "Militia company", "component": "LAND", "unit": "company",
+        "personnel_per_unit": 120, "parent": "infantry-batallion", "per_parent": 4}}}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(ScenarioError) as err:
+        willing.load_scenario(path)
+    text = str(err.value)
+    assert "capabilities.militia-company.parent" in text and "bg.yaml:" in text
+    assert "unknown capability 'infantry-batallion' (did you mean 'infantry-battalion'?)" in text

@@ -43,6 +43,9 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
     for cid, cap in spec.capabilities.items():
         out += _each("capability", cap.substitutes or [], capability_ids,
                      ("capabilities", cid, "substitutes"))
+        if cap.parent is not None and cap.parent not in capability_ids:
+            out.append(_unknown("capability", cap.parent, capability_ids,
+                                ("capabilities", cid, "parent")))
 
     out += _check_events(spec, states)
     out += _check_entry_points(spec, regions, states)

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
 import willing
 from test_forcegen import BASE, land, nation, req, scenario
+from test_forcegen_exact import battlegroups
 from willing.command import command_structure
 from willing.forcegen.plan import build_model
 from willing.scenario.errors import ScenarioError
@@ -153,3 +155,14 @@ def test_a_sub_unit_of_an_unknown_parent_is_refused_with_its_field(tmp_path: Pat
     text = str(err.value)
     assert "capabilities.militia-company.parent" in text and "bg.yaml:" in text
     assert "unknown capability 'infantry-batallion' (did you mean 'infantry-battalion'?)" in text
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=battlegroups())
+def test_by_component_agrees_with_the_whole_model_on_formed_units(sc: Scenario) -> None:
+    """The Benders slices (docs/forcegen.md, "Nations by component") see formed units too:
+    the same unmet demand and nations per component as the whole model."""
+    by_part = willing.plan(sc, "calm", by_component=True)
+    whole = willing.plan(sc, "calm", by_component=False)
+    assert by_part.requirements["unmet"].tolist() == whole.requirements["unmet"].tolist()
+    assert by_part.by_component["nations"].tolist() == whole.by_component["nations"].tolist()

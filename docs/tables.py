@@ -2,6 +2,8 @@
 
 - docs/scenario.md: one table per scenario model (attribute, type and range, default,
   description), from the JSON Schema of the pydantic models, the one place a field is declared.
+- docs/data.md: the columns of the packaged tables, from `data/attributes/*.csv`, the one
+  place a column is declared (type, unit, default, status, range, description).
 - docs/forcegen.md: the variable and constraint blocks of the force-generation MILP, from
   their registry (`willing.forcegen.blocks`), and the gap reasons, from
   `willing.forcegen.gaps.REASONS`.
@@ -20,7 +22,9 @@ from typing import Any
 
 from willing.forcegen.blocks import CONSTRAINT_BLOCKS, VARIABLES
 from willing.forcegen.gaps import REASONS
+from willing.scenario.attributes import attributes
 from willing.scenario.model import ScenarioSpec
+from willing.scenario.packaged import DATA
 
 HERE = Path(__file__).parent
 BEGIN, END = "<!-- tables:begin -->", "<!-- tables:end -->"
@@ -108,8 +112,26 @@ def forcegen_tables() -> str:
     return "\n".join(rows) + "\n"
 
 
+def data_tables() -> str:
+    """The declared columns of each packaged table, as markdown tables."""
+    out: list[str] = []
+    for table in ("nations", "capabilities"):
+        out += [f"### {table}.csv", "",
+                "| column | type | unit | default | status | valid | description |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        for a in attributes(DATA, table).values():
+            default = f"`{a.default}`" if a.default else "—"
+            desc = a.description.replace("|", "/")
+            out.append(f"| `{a.name}` | {a.type} | {a.unit or '—'} | {default} | "
+                       f"{a.status.removeprefix('Input (').rstrip(')')} | "
+                       f"{a.valid().replace('|', '/')} | {desc} |")
+        out.append("")
+    return "\n".join(out)
+
+
 GENERATED: dict[str, Callable[[], str]] = {"scenario.md": scenario_tables,
-                                            "forcegen.md": forcegen_tables}
+                                            "forcegen.md": forcegen_tables,
+                                            "data.md": data_tables}
 
 
 def render(text: str, tables: str) -> str:

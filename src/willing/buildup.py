@@ -27,6 +27,7 @@ allocation `min(need, max(prefix_need − capacity, 0))` is monotone — see the
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ import pandas as pd
 from willing.contingency import contingency
 from willing.forcegen import PlanResult
 from willing.forcegen.plan import plan_for
-from willing.records import records
+from willing.results import Field, Result, Table
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
 
@@ -161,7 +162,7 @@ def closure_days(flow: Flow) -> IntArray:
 
 
 @dataclass
-class BuildupResult:
+class BuildupResult(Result):
     """The build-up of one state's plan, from D-day, as tables an analyst can join.
 
     `units` has one row per deployed unit; `daily` the personnel in theatre per day (total
@@ -200,13 +201,23 @@ class BuildupResult:
             "late_requirements": len(self.late), "horizon_days": self.horizon_days,
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "summary": self.summary(), "self_deploy_days": self.self_deploy_days,
-            "requirements": records(self.requirements), "components": records(self.components),
-            "late": records(self.late), "entry_points": records(self.entry_points),
-            "daily": records(self.daily), "units": records(self.units),
-        }
+    PARTS = (
+        Field("summary", lambda r: r.summary()),
+        Field("self_deploy_days"),
+        Table("requirements", text=("detail",)),
+        Table("components", title="Closure by component"),
+        Table("late", text=("detail",), title="Late requirements"),
+        Table("entry_points", text=("name", "source", "assumption"), title="Entry points"),
+        Table("daily"),
+        Table("units", nation="nation"),
+    )
+
+    def heading(self) -> str:
+        s = self.summary()
+        return (f"<h3>willing buildup — {html.escape(s['scenario'])}, state {s['state']}</h3>"
+                f"<p>{s['units']} units, {s['personnel']:,} personnel · all closed by day "
+                f"{s['closure_day'] if s['closure_day'] is not None else '—'} · "
+                f"{s['late_requirements']} requirements late</p>")
 
 
 def buildup(scenario: Scenario | PlanResult, state: str | None = None, *,

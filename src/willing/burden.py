@@ -21,6 +21,7 @@ permutation up to `EXACT_N` nations, scipy's t approximation above).
 
 from __future__ import annotations
 
+import html
 import itertools
 import warnings
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from scipy import stats
 
 from willing.forcegen.plan import fair_key_values
 from willing.forcegen.result import PlanResult
+from willing.results import Field, Result, Table
 from willing.scenario.model import FairShareKey
 
 MEASURES = {"personnel": "personnel", "cost": "cost_musd_per_year"}
@@ -68,7 +70,7 @@ def herfindahl(values: npt.ArrayLike) -> float:
 
 
 @dataclass
-class BurdenSharing:
+class BurdenSharing(Result):
     """Contributions against fair shares in one plan, with indices and the O–Z check."""
 
     result: PlanResult
@@ -77,20 +79,20 @@ class BurdenSharing:
     indices: pd.DataFrame  # one row per measure: total, Gini, Herfindahl, Gini of ratios
     olson_zeckhauser: pd.DataFrame  # one row per measure: rho, p-value, n, verdict
 
-    def _repr_html_(self) -> str:
-        r = self.result
-        return (f"<h3>willing burden sharing — {r.scenario.name}, state {r.state}, key "
-                f"{self.key}</h3>" + self.indices.to_html(index=False)
-                + "<h4>Olson–Zeckhauser</h4>" + self.olson_zeckhauser.to_html(index=False)
-                + "<h4>Nations</h4>" + self.nations.to_html(float_format="{:.3f}".format))
+    PARTS = (
+        Field("scenario", lambda b: b.result.scenario.name),
+        Field("state", lambda b: b.result.state),
+        Field("key"),
+        Table("nations", nation="nation", index="nation", title="Nations"),
+        Table("indices", title="Inequality and concentration"),
+        Table("olson_zeckhauser", title="Olson–Zeckhauser"),
+        Field("plan_key", lambda b: str(b.result.scenario.spec.fair_share_key)),
+    )
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data: tables as lists of records (nations with their code)."""
-        return {"scenario": self.result.scenario.name, "state": self.result.state,
-                "key": self.key,
-                "nations": self.nations.rename_axis("nation").reset_index().to_dict("records"),
-                "indices": self.indices.to_dict("records"),
-                "olson_zeckhauser": self.olson_zeckhauser.to_dict("records")}
+    def heading(self) -> str:
+        r = self.result
+        return (f"<h3>willing burden sharing — {html.escape(r.scenario.name)}, state {r.state}, "
+                f"key {self.key}</h3>")
 
 
 def burden_sharing(result: PlanResult, key: FairShareKey | str | None = None, *,

@@ -29,6 +29,7 @@ between co-leads (French command first, then British) is outside the model.
 
 from __future__ import annotations
 
+import html
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ import pandas as pd
 from willing.forcegen import arrays
 from willing.forcegen.plan import CONTRIBUTING_TIERS
 from willing.forcegen.result import PlanResult
+from willing.results import Field, Result, Table, Tree
 from willing.scenario.model import Tier
 
 ROOT = "HQ"
@@ -82,7 +84,7 @@ class Thresholds:
 
 
 @dataclass
-class CommandStructure:
+class CommandStructure(Result):
     """The ORBAT of one plan as a networkx tree, with tables and checks an analyst can use.
 
     Node attributes: `kind` (force, component, formation, unit), `label`, `nation` (lead,
@@ -128,25 +130,27 @@ class CommandStructure:
             out["children"] = [self.tree(k) for k in kids]
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data: tables as lists of records, and the nested tree."""
-        return {
-            "scenario": self.result.scenario.name, "state": self.result.state,
-            "thresholds": vars(self.thresholds),
-            "force_hq": {"leads": list(self.force_leads), "basis": self.force_lead_basis},
-            **{name: getattr(self, name).to_dict("records")
-               for name in ("components", "formations", "caveats", "checks")},
-            "tree": self.tree(),
-        }
+    PARTS = (
+        Field("scenario", lambda c: c.result.scenario.name),
+        Field("state", lambda c: c.result.state),
+        Field("thresholds", lambda c: vars(c.thresholds)),
+        Field("force_hq", lambda c: {"leads": list(c.force_leads), "basis": c.force_lead_basis},
+              public=("leads",), text=("basis",)),
+        Table("components", public=("lead",), text=("reason",), title="Component commands"),
+        Table("formations", public=("framework",), text=("label",),
+              public_rows=lambda r: not r.get("inserted")),
+        Table("caveats", nation="nation"),
+        Table("checks", text=("detail",), title="Checks"),
+        Tree("tree", lambda c: c.tree(), public_nodes=lambda n: not n.get("inserted")),
+    )
 
-    def _repr_html_(self) -> str:
+    def heading(self) -> str:
         r = self.result
         lead = "/".join(self.force_leads) or "none"
-        return (f"<h3>willing ORBAT — {r.scenario.name}, state {r.state}</h3><p>force HQ lead "
-                f"{lead}: {self.force_lead_basis}; {self.graph.number_of_nodes()} nodes, "
-                f"{self.inserted} formations inserted for span ≤ {self.thresholds.span}</p>"
-                "<h4>Component commands</h4>" + self.components.to_html(index=False)
-                + "<h4>Checks</h4>" + self.checks.to_html(index=False))
+        return (f"<h3>willing ORBAT — {html.escape(r.scenario.name)}, state {r.state}</h3><p>"
+                f"force HQ lead {lead}: {html.escape(self.force_lead_basis)}; "
+                f"{self.graph.number_of_nodes()} nodes, {self.inserted} formations inserted for "
+                f"span ≤ {self.thresholds.span}</p>")
 
     def to_dot(self) -> str:
         """Graphviz DOT text (no Graphviz needed to produce it): `dot -Tsvg` draws the ORBAT."""

@@ -28,6 +28,7 @@ optimal (none remain on the packaged scenario).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from willing.forcegen import PlanResult, plan
-from willing.records import records
+from willing.results import Field, Result, Table
 from willing.scenario.model import Event
 from willing.scenario.scenario import PledgeRecord, Scenario
 
@@ -56,7 +57,7 @@ CONDITION_WORDS = {
 
 
 @dataclass
-class ContingencyResult:
+class ContingencyResult(Result):
     """The contingency plan of one or more events, as tables with an `event` column."""
 
     scenario: Scenario
@@ -66,10 +67,17 @@ class ContingencyResult:
     moves: pd.DataFrame  # one row per (pledge, action, from, to) with units and the reason
     gaps: pd.DataFrame  # one row per requirement whose gap opens, closes, widens or narrows
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.name, "force_option": self.scenario.force_option,
-                "events": records(self.events), "moves": records(self.moves),
-                "gaps": records(self.gaps)}
+    PARTS = (
+        Field("scenario", lambda r: r.scenario.name),
+        Field("force_option", lambda r: r.scenario.force_option),
+        Table("events", title="Events"),
+        Table("moves", nation="nation", text=("reason",), title="Units that move"),
+        Table("gaps", text=("reason",), title="Gaps that change"),
+    )
+
+    def heading(self) -> str:
+        return (f"<h3>willing contingency — {html.escape(self.scenario.name)}: "
+                f"{len(self.events)} event(s)</h3>")
 
 
 def contingency(scenario: Scenario, event: str | None = None, *,

@@ -1,4 +1,4 @@
-"""Result tables as JSON-ready records, the one conversion every result's `to_dict()` uses."""
+"""Results as plain JSON data: the one conversion every result, payload and bundle goes through."""
 
 from __future__ import annotations
 
@@ -23,3 +23,19 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     if df.index.name is not None or isinstance(df.index, pd.MultiIndex):
         df = df.reset_index()
     return [{str(k): plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def jsonable(o: Any) -> Any:
+    """Plain JSON data: NumPy scalars unwrapped, NaN and infinities as null, frames as records."""
+    if isinstance(o, dict):
+        return {str(k): jsonable(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [jsonable(v) for v in o]
+    if isinstance(o, pd.DataFrame):
+        return jsonable(records(o))
+    o = plain(o)
+    if isinstance(o, float) and o in (float("inf"), float("-inf")):
+        return None
+    if o is None or isinstance(o, str | int | float | bool):
+        return o
+    return str(o)

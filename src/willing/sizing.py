@@ -1,4 +1,4 @@
-"""Statement of requirements from transparent sizing rules (DESIGN §4).
+"""Statement of requirements from transparent sizing rules.
 
 Every requirement keeps its derivation: the rule, its inputs and the arithmetic, so a report
 can show *why* the force needs what it needs. The formulas are plain functions so that tests
@@ -8,12 +8,14 @@ can reproduce the worked examples and check their properties.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from willing.scenario.model import (
+    RULES,
     CapRule,
     Duration,
     ExplicitRule,
@@ -21,6 +23,7 @@ from willing.scenario.model import (
     McmRule,
     PopulationRule,
     Priority,
+    RuleBase,
     TrainingRule,
 )
 from willing.scenario.scenario import RuleRecord, Scenario
@@ -137,78 +140,112 @@ def _common(record: RuleRecord, rule: Any) -> dict[str, Any]:
     }
 
 
-def _derive_one(scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+def _line(record: RuleRecord, id: str, capability: str, count: int, region: str, formula: str,
+          inputs: dict[str, Any] | None = None, **common: Any) -> Requirement:
+    """A requirement line of `record`'s rule; `common` overrides the rule's role or priority."""
     rule = record.rule
-    base = _common(record, rule)
-    cat = scenario.catalogue
-    if isinstance(rule, HeadlineRule):
-        return _headline(scenario, record, rule)
-    if isinstance(rule, PopulationRule):
-        troops = population_troops(rule.population, rule.ratio)
-        ppu = max(cat[rule.capability].personnel_per_unit, 1)
-        n = _ceil(troops / ppu)
-        f = (f"ceil({rule.ratio:g} × {rule.population:,} / 1000 = {troops:,.0f} troops "
-             f"/ {ppu} per unit) = {n}")
-        return [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
-                            formula=f, inputs=rule.model_dump(), **base)]
-    if isinstance(rule, CapRule):
-        aircraft = cap_aircraft(rule.stations, rule.endurance_h, rule.transit_h,
-                                rule.sortie_rate, rule.mission_capable)
-        per_unit = rule.aircraft_per_unit or cat[rule.capability].unit_size or 1
-        n_air = _ceil(aircraft)
-        n = _ceil(n_air / per_unit)
-        on = rule.endurance_h - 2 * rule.transit_h
-        f = (f"{rule.stations} stations · 2 · 24 h / {on:g} h on station / {rule.sortie_rate:g} "
-             f"sorties / {rule.mission_capable:g} MC = {aircraft:.1f} ⇒ {n_air} aircraft ⇒ "
-             f"ceil({n_air}/{per_unit}) = {n} units")
-        return [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
-                            formula=f, inputs=rule.model_dump(), **base)]
-    if isinstance(rule, McmRule):
-        v = mcm_vessels(rule.area_km2, rule.clearance_km2_per_vessel_day, rule.days)
-        n = _ceil(v)
-        f = (f"ceil({rule.area_km2:g} km² / ({rule.clearance_km2_per_vessel_day:g} km²/vessel-day"
-             f" · {rule.days} days)) = ceil({v:.2f}) = {n}")
-        out = [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
-                           formula=f, inputs=rule.model_dump(), **base)]
-        escorts = rule.convoys * rule.escorts_per_convoy
-        if escorts:
-            out.append(Requirement(
-                f"{rule.id}-escort", capability=rule.escort_capability, count=escorts,
-                region=rule.region, inputs=rule.model_dump(),
-                formula=f"{rule.convoys} convoys × {rule.escorts_per_convoy} escorts = {escorts}",
-                **base))
-        return out
-    if isinstance(rule, TrainingRule):
-        t = training_teams(rule.trainees_per_year, rule.trainees_per_team_cycle,
-                           rule.cycles_per_year)
-        n = _ceil(t)
-        f = (f"ceil({rule.trainees_per_year:,} trainees / ({rule.trainees_per_team_cycle} per "
-             f"cycle · {rule.cycles_per_year:g} cycles)) = ceil({t:.2f}) = {n}")
-        return [Requirement(rule.id, capability=rule.capability, count=n, region=rule.region,
-                            formula=f, inputs=rule.model_dump(), **base)]
-    if isinstance(rule, ExplicitRule):
-        return [Requirement(rule.id, capability=rule.capability, count=rule.count,
-                            region=rule.region, formula=f"stated: {rule.count}",
-                            inputs=rule.model_dump(), **base)]
-    raise TypeError(f"no sizing for rule {type(rule).__name__}")  # pragma: no cover
+    return Requirement(id, capability=capability, count=count, region=region, formula=formula,
+                       inputs=rule.model_dump() if inputs is None else inputs,
+                       **{**_common(record, rule), **common})
 
 
-def _headline(scenario: Scenario, record: RuleRecord, rule: HeadlineRule) -> list[Requirement]:
+Derivation = Callable[[Any, Scenario, RuleRecord], list[Requirement]]
+"""How one kind of rule becomes requirement lines: `(rule, scenario, record) → lines`."""
+
+DERIVATIONS: dict[str, Derivation] = {}
+"""The derivation of every sizing rule, by its `rule:` tag (the rule's model is in `RULES`)."""
+
+R = TypeVar("R", bound=RuleBase)
+
+
+def derives(model: type[R]) -> Callable[[Callable[[R, Scenario, RuleRecord], list[Requirement]]],
+                                        Callable[[R, Scenario, RuleRecord], list[Requirement]]]:
+    """Register the derivation of a sizing rule model (one per rule in `RULES`)."""
+    tag = next((t for t, m in RULES.items() if m is model), None)
+    if tag is None:
+        raise TypeError(f"{model.__name__} is not a sizing rule (no `rule: Literal[...]` tag)")
+
+    def register(fn: Callable[[R, Scenario, RuleRecord], list[Requirement]]
+                 ) -> Callable[[R, Scenario, RuleRecord], list[Requirement]]:
+        if tag in DERIVATIONS:
+            raise TypeError(f"sizing rule '{tag}' already has a derivation")
+        DERIVATIONS[tag] = fn
+        return fn
+    return register
+
+
+def _derive_one(scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    return DERIVATIONS[record.rule.rule](record.rule, scenario, record)
+
+
+@derives(PopulationRule)
+def _population(rule: PopulationRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    troops = population_troops(rule.population, rule.ratio)
+    ppu = max(scenario.catalogue[rule.capability].personnel_per_unit, 1)
+    n = _ceil(troops / ppu)
+    f = (f"ceil({rule.ratio:g} × {rule.population:,} / 1000 = {troops:,.0f} troops "
+         f"/ {ppu} per unit) = {n}")
+    return [_line(record, rule.id, rule.capability, n, rule.region, f)]
+
+
+@derives(CapRule)
+def _cap(rule: CapRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    aircraft = cap_aircraft(rule.stations, rule.endurance_h, rule.transit_h,
+                            rule.sortie_rate, rule.mission_capable)
+    per_unit = rule.aircraft_per_unit or scenario.catalogue[rule.capability].unit_size or 1
+    n_air = _ceil(aircraft)
+    n = _ceil(n_air / per_unit)
+    on = rule.endurance_h - 2 * rule.transit_h
+    f = (f"{rule.stations} stations · 2 · 24 h / {on:g} h on station / {rule.sortie_rate:g} "
+         f"sorties / {rule.mission_capable:g} MC = {aircraft:.1f} ⇒ {n_air} aircraft ⇒ "
+         f"ceil({n_air}/{per_unit}) = {n} units")
+    return [_line(record, rule.id, rule.capability, n, rule.region, f)]
+
+
+@derives(McmRule)
+def _mcm(rule: McmRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    v = mcm_vessels(rule.area_km2, rule.clearance_km2_per_vessel_day, rule.days)
+    n = _ceil(v)
+    f = (f"ceil({rule.area_km2:g} km² / ({rule.clearance_km2_per_vessel_day:g} km²/vessel-day"
+         f" · {rule.days} days)) = ceil({v:.2f}) = {n}")
+    out = [_line(record, rule.id, rule.capability, n, rule.region, f)]
+    escorts = rule.convoys * rule.escorts_per_convoy
+    if escorts:
+        out.append(_line(record, f"{rule.id}-escort", rule.escort_capability, escorts,
+                         rule.region,
+                         f"{rule.convoys} convoys × {rule.escorts_per_convoy} escorts = {escorts}"))
+    return out
+
+
+@derives(TrainingRule)
+def _training(rule: TrainingRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    t = training_teams(rule.trainees_per_year, rule.trainees_per_team_cycle, rule.cycles_per_year)
+    n = _ceil(t)
+    f = (f"ceil({rule.trainees_per_year:,} trainees / ({rule.trainees_per_team_cycle} per "
+         f"cycle · {rule.cycles_per_year:g} cycles)) = ceil({t:.2f}) = {n}")
+    return [_line(record, rule.id, rule.capability, n, rule.region, f)]
+
+
+@derives(ExplicitRule)
+def _explicit(rule: ExplicitRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    return [_line(record, rule.id, rule.capability, rule.count, rule.region,
+                  f"stated: {rule.count}")]
+
+
+@derives(HeadlineRule)
+def _headline(rule: HeadlineRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
     """Personnel target → units per template line → regions by shares (largest remainder)."""
     out: list[Requirement] = []
     for t in rule.template:
         ppu = max(scenario.catalogue[t.capability].personnel_per_unit, 1)
         units = math.floor(rule.personnel * t.share / ppu + 0.5)  # half up, not half to even
         for region, n in split_units(units, rule.region_split).items():
-            base = _common(record, rule)
-            base["priority"] = t.priority or rule.priority
-            base["role"] = t.role or rule.role
             f = (f"round({rule.personnel:,} × {t.share:g} / {ppu} per unit) = {units} units; "
                  f"{rule.region_split[region]:g} of them in {region} = {n}")
-            out.append(Requirement(f"{rule.id}-{t.capability}-{region}", capability=t.capability,
-                                   count=n, region=region, formula=f,
-                                   inputs={"personnel": rule.personnel, "share": t.share,
-                                           "personnel_per_unit": ppu,
-                                           "region_share": rule.region_split[region]},
-                                   **base))
+            out.append(_line(record, f"{rule.id}-{t.capability}-{region}", t.capability, n,
+                             region, f,
+                             inputs={"personnel": rule.personnel, "share": t.share,
+                                     "personnel_per_unit": ppu,
+                                     "region_share": rule.region_split[region]},
+                             priority=t.priority or rule.priority, role=t.role or rule.role))
     return out

@@ -11,6 +11,9 @@ numeric list (a coverage sample, say) becomes a compressed float64 array in `run
 what remains is a small JSON skeleton with references to both. Reading puts them back together,
 so `Store.get(id).payload` equals the payload stored (after JSON normalisation; a record that
 lacks a column of its table comes back with that column set to None).
+
+The schema is made by the Alembic migrations in `willing.migrations`, run when a store is
+opened; the classes below map it and must match the newest migration (a test compares them).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from willing import records as frames
+from willing import migrations
+from willing.records import jsonable
 
 DEFAULT_URL = "sqlite:///willing-runs.db"
 ENV_VAR = "WILLING_DB"
@@ -160,22 +164,6 @@ class Run:
         return pd.DataFrame.from_records(node)
 
 
-def jsonable(o: Any) -> Any:
-    """Plain JSON data: NumPy scalars unwrapped, NaN and infinities as null, frames as records."""
-    if isinstance(o, dict):
-        return {str(k): jsonable(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [jsonable(v) for v in o]
-    if isinstance(o, pd.DataFrame):
-        return jsonable(frames.records(o))
-    o = frames.plain(o)
-    if isinstance(o, float) and o in (float("inf"), float("-inf")):
-        return None
-    if o is None or isinstance(o, str | int | float | bool):
-        return o
-    return str(o)
-
-
 def default_url() -> str:
     return os.environ.get(ENV_VAR) or DEFAULT_URL
 
@@ -209,7 +197,7 @@ class Store:
         self.url = url or default_url()
         self.engine = _engine(self.url)
         try:
-            Base.metadata.create_all(self.engine)
+            migrations.upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise ValueError(f"cannot open the run store {self.url}: {exc.__class__.__name__}: "
                              f"{exc.orig if hasattr(exc, 'orig') else exc}") from None

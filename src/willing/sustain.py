@@ -21,6 +21,7 @@ passes `personnel_threshold` of its active personnel.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ import pandas as pd
 from willing.forcegen import PlanResult
 from willing.forcegen.arrays import masks, pledge_arrays, requirement_arrays, valid_in_state
 from willing.forcegen.plan import plan_for
-from willing.records import records
+from willing.results import Field, Result, Table
 from willing.scenario.scenario import Scenario
 
 DEFAULT_BUDGET_THRESHOLD = 0.05
@@ -90,7 +91,7 @@ def rotation_cover(deployed: int, pool: int, tour_months: int | None, months: in
 
 
 @dataclass
-class SustainResult:
+class SustainResult(Result):
     """Pools, costs and rotation cliffs of one state's plan over the horizon."""
 
     plan: PlanResult
@@ -118,10 +119,19 @@ class SustainResult:
             "personnel_threshold": self.personnel_threshold, "dwell_tours": self.dwell_tours,
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary(), "nations": records(self.nations),
-                "requirements": records(self.requirements), "cliffs": records(self.cliffs),
-                "by_year": records(self.by_year)}
+    PARTS = (
+        Field("summary", lambda r: r.summary(), nations=("flagged",)),
+        Table("nations", nation="nation", title="Nations"),
+        Table("requirements", nation="nation", text=("cost_source",)),
+        Table("cliffs", nation="nation", text=("relief",), title="Rotation cliffs"),
+        Table("by_year", nation="nation"),
+    )
+
+    def heading(self) -> str:
+        s = self.summary()
+        return (f"<h3>willing sustain — {html.escape(s['scenario'])}, state {s['state']}, "
+                f"{s['years']} years</h3><p>pool {s['pool_personnel']:,} personnel · "
+                f"US$ {s['annual_cost_musd']:,.0f} m a year · {s['cliffs']} rotation cliffs</p>")
 
 
 def sustain(scenario: Scenario | PlanResult, state: str | None = None, *, years: int | None = None,

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from willing import analyses
 from willing.scenario import Scenario, ScenarioError, load_scenario
 from willing.store import Store, jsonable
 
@@ -50,10 +51,6 @@ class StoreSettings:
 
 store_settings = StoreSettings()
 
-NOT_STORED = {"validate", "schema", "init", "report", "runs", "serve"}
-"""Commands that compute nothing worth keeping (or read the store themselves)."""
-
-
 def clean_errors(fn: F) -> F:
     """Bad input ends with a message naming file, line and field, and a non-zero exit."""
 
@@ -84,10 +81,11 @@ def load(path: str | None, force_option: str | None = None) -> Scenario:
 
 def finish(command: str, scenario: Scenario | None, params: dict[str, Any],
            payload: dict[str, Any], as_json: bool, render: Callable[[Console], None]) -> None:
-    """Record the run in the store, then print the result: JSON for machines, or rich tables."""
+    """Record the run in the store (when `command` is a registered analysis), then print the
+    result: JSON for machines, or rich tables."""
     payload = jsonable(payload)
     run_id = None
-    if scenario is not None and store_settings.enabled and command not in NOT_STORED:
+    if scenario is not None and store_settings.enabled and analyses.get(command) is not None:
         run_id = record(command, scenario, params, payload)
     if as_json:
         sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from willing.buildup import DEFAULT_HORIZON_DAYS, BuildupResult, buildup
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -51,7 +50,6 @@ def _move(m: pd.Series) -> str:
     return f"{src}/{m['from_role']} → {dst}/{m['to_role']}"
 
 
-@app.command("contingency")
 @clean_errors
 def contingency_cmd(
     scenario: ScenarioArg = None,
@@ -104,7 +102,6 @@ def render_contingency(console: Console, c: ContingencyResult) -> None:
             highlight=False)
 
 
-@app.command("buildup")
 @clean_errors
 def buildup_cmd(
     scenario: ScenarioArg = None,
@@ -185,7 +182,6 @@ def render_buildup(console: Console, b: BuildupResult) -> None:
         highlight=False)
 
 
-@app.command("sustain")
 @clean_errors
 def sustain_cmd(
     scenario: ScenarioArg = None,

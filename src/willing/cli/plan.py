@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -26,7 +25,6 @@ from willing.forcegen import PlanResult, plan
 TIER_ORDER = ["lead", "member", "backstop", "host"]
 
 
-@app.command("plan")
 @clean_errors
 def plan_cmd(
     scenario: ScenarioArg = None,

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -49,7 +48,6 @@ def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
         yield tick
 
 
-@app.command("stress")
 @clean_errors
 def stress_cmd(
     scenario: ScenarioArg = None,
@@ -127,7 +125,6 @@ def render_stress(console: Console, r: StressResult) -> None:
                   f"{s['fallback_pieces']} max-flow fallbacks · {r.seconds:.2f} s", highlight=False)
 
 
-@app.command("pivotal")
 @clean_errors
 def pivotal_cmd(
     scenario: ScenarioArg = None,
@@ -165,7 +162,6 @@ def render_pivotal(console: Console, r: PivotalResult) -> None:
                   highlight=False)
 
 
-@app.command("sweep")
 @clean_errors
 def sweep_cmd(
     args: Annotated[list[str] | None, typer.Argument(

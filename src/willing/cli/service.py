@@ -228,6 +228,9 @@ def serve_cmd(
     users: Annotated[Path | None, typer.Option(
         "--users", help="YAML file of API tokens → role (planner, national, observer) and "
                         "nation; without it everyone is a coalition planner.")] = None,
+    limits: Annotated[Path | None, typer.Option(
+        "--limits", help="YAML file of request and job limits and per-role quotas "
+                         "(docs/service.md, 'Limits and quotas').")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Serve the dashboard and the API (OpenAPI at /openapi.json) for the runs in the store."""
@@ -235,8 +238,10 @@ def serve_cmd(
 
     from willing.server import create_app
     from willing.server.access import load_users
+    from willing.server.limits import load_limits
 
-    api = create_app(store_settings.url, load_users(users) if users else None)
+    api = create_app(store_settings.url, load_users(users) if users else None,
+                     load_limits(limits) if limits else None)
     url = f"http://{host}:{port}/"
 
     def render(console: Console) -> None:

@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.tree import Tree
 
 from willing.burden import BurdenSharing, burden_sharing
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -39,7 +38,6 @@ class Format(StrEnum):
     DOT = "dot"
 
 
-@app.command("command")
 @clean_errors
 def command_cmd(
     scenario: ScenarioArg = None,
@@ -72,7 +70,6 @@ def command_cmd(
            cs.to_dict(), as_json, render)
 
 
-@app.command("burden")
 @clean_errors
 def burden_cmd(
     scenario: ScenarioArg = None,
@@ -87,10 +84,9 @@ def burden_cmd(
     Olson–Zeckhauser check (do large economies carry a disproportionate share?)."""
     sc = load(scenario, force_option)
     b = burden_sharing(plan(sc, state, time_limit=time_limit), key)
-    payload = {**b.to_dict(), "plan_key": str(sc.spec.fair_share_key)}
     finish("burden", sc, {"state": b.result.state, "force_option": sc.force_option,
                           "key": b.key, "time_limit": time_limit},
-           payload, as_json, lambda console: render_burden(console, b))
+           b.to_dict(), as_json, lambda console: render_burden(console, b))
 
 
 def render_command(console: Console, cs: CommandStructure) -> None:

@@ -9,15 +9,20 @@ from typing import Any
 import pandas as pd
 
 from willing.forcegen.solve import SolveInfo
-from willing.records import records
+from willing.results import Field, Result, Table
 from willing.scenario.scenario import Scenario
 from willing.sizing import Requirement
 
 PRIORITIES = ["essential", "important", "desirable"]
 
 
+def hosts(row: dict[str, Any]) -> bool:
+    """The host nation is public: the mission is on its soil, and named in every title."""
+    return row.get("tier") == "host"
+
+
 @dataclass
-class PlanResult:
+class PlanResult(Result):
     """An optimal allocation of pledges to requirements in one contingency state.
 
     Every table uses the same vocabulary (`nation`, `component`, `mission_line`,
@@ -78,37 +83,39 @@ class PlanResult:
             "seconds": round(self.seconds, 3),
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        """Everything, as plain JSON-ready data."""
-        return {
-            "summary": self.summary(),
-            "coalition": records(self.scenario.nations_frame[["name", "tier", "willingness"]]),
-            "coverage": records(self.coverage),
-            "requirements": records(self.requirements),
-            "allocation": records(self.allocation),
-            "gaps": records(self.gaps),
-            "leads": records(self.leads),
-            "by_nation": records(self.by_nation),
-            "by_component": records(self.by_component),
-            "solver": {
-                "status": self.solver.status, "mip_gap": self.solver.mip_gap,
-                "build_seconds": self.solver.build_seconds,
-                "solve_seconds": self.solver.solve_seconds,
-                "unmet_by_tier": self.solver.unmet_by_tier,
-                "stages": [vars(s) for s in self.solver.stages],
-            },
-        }
-
-    def _repr_html_(self) -> str:
+    def heading(self) -> str:
         s = self.summary()
-        head = (f"<h3>willing plan — {s['scenario']} ({s['force_option'] or 'base'}), "
+        return (f"<h3>willing plan — {s['scenario']} ({s['force_option'] or 'base'}), "
                 f"state {s['state']}</h3><p>coverage {s['coverage']:.1%} · essential "
                 f"{s['essential_coverage']:.1%} · {s['personnel_deployed']:,} personnel from "
                 f"{s['nations_contributing']} nations · {s['gaps']} gaps · solver "
                 f"{s['solver_status']} (gap {s['mip_gap']:.2%}) in {s['seconds']:.2f} s"
                 + ("" if s["solver_status"] == "optimal" else f"; {html.escape(s['solver_proof'])}")
                 + "</p>")
-        return (head + "<h4>Leads</h4>" + self.leads.to_html(index=False)
-                + "<h4>Coverage</h4>" + self.coverage.to_html(index=False)
-                + "<h4>Gaps</h4>" + self.gaps.to_html(index=False)
-                + "<h4>By nation</h4>" + self.by_nation.to_html())
+
+    def solver_figures(self) -> dict[str, Any]:
+        """How the solver did, stage by stage."""
+        return {"status": self.solver.status, "mip_gap": self.solver.mip_gap,
+                "build_seconds": self.solver.build_seconds,
+                "solve_seconds": self.solver.solve_seconds,
+                "unmet_by_tier": self.solver.unmet_by_tier,
+                "stages": [vars(s) for s in self.solver.stages]}
+
+    @property
+    def coalition_frame(self) -> pd.DataFrame:
+        """The nations of the scenario with their tier and willingness."""
+        return self.scenario.nations_frame[["name", "tier", "willingness"]]
+
+    PARTS = (
+        Field("summary", lambda r: r.summary()),
+        Table("coalition", attr="coalition_frame", nation="nation", public=("nation",),
+              public_rows=hosts),
+        Table("coverage", title="Coverage"),
+        Table("requirements"),
+        Table("allocation", nation="nation"),
+        Table("gaps", text=("reason",), title="Gaps"),
+        Table("leads", public=("lead",), text=("reason",), title="Leads"),
+        Table("by_nation", nation="nation", title="By nation"),
+        Table("by_component", public=("lead",)),
+        Field("solver", lambda r: r.solver_figures()),
+    )

@@ -12,21 +12,28 @@ runs are too slow for every report and come from the store when it has a matchin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from willing.buildup import buildup
-from willing.burden import burden_sharing
-from willing.command import command_structure
+from willing import analyses
 from willing.forcegen import PlanResult, plan
+from willing.forcegen.result import hosts
+from willing.records import jsonable
+from willing.results import Nested, Part, Table
 from willing.scenario import Scenario, load_scenario, parse_scenario
-from willing.store import Run, Store, jsonable
-from willing.sustain import sustain
+from willing.store import Run, Store
 
-ANALYSES: dict[str, Callable[[PlanResult], Any]] = {
-    "buildup": buildup, "sustain": sustain, "command": command_structure, "burden": burden_sharing,
-}
-"""The analyses the report shows, by the command name that stores them; each reads the plan."""
+SCENARIO_PARTS: tuple[Part, ...] = (
+    Table("nations", nation="nation", public=("nation",), public_rows=hosts),
+    Table("pledges", nation="nation"),
+    Table("assumptions", nation="nation", text=("where", "text")),
+)
+"""What of `scenario_info` is per nation: the nations, their pledges, their assumptions."""
+
+
+def parts() -> tuple[Part, ...]:
+    """The declared parts of a bundle: the scenario, the plan and every registered analysis."""
+    return (Nested("scenario", SCENARIO_PARTS),
+            *(Nested(a.name, a.result.PARTS) for a in analyses.registered()))
 
 
 def scenario_info(sc: Scenario) -> dict[str, Any]:
@@ -78,28 +85,26 @@ def build(sc: Scenario, state: str | None = None, *, store: Store | None = None,
           time_limit: float = 60.0) -> dict[str, Any]:
     """Plan the scenario in `state` and run every available analysis on the plan."""
     result = plan(sc, state, time_limit=time_limit)
-    return complete(sc, result, {"plan": jsonable(result.to_dict())}, store)
+    return complete(sc, result, {"plan": result.to_dict()}, store)
 
 
 def complete(sc: Scenario, result: PlanResult, given: dict[str, Any],
                    store: Store | None) -> dict[str, Any]:
     bundle: dict[str, Any] = {"scenario": scenario_info(sc), "state": result.state}
     bundle.update(given)
-    for name, fn in ANALYSES.items():
-        if name not in bundle:
-            bundle[name] = jsonable(fn(result).to_dict())
-    for command in ROBUSTNESS:
-        if command not in bundle and store is not None:
-            run = _matching_run(store, command, sc, result.state)
+    for a in analyses.registered():
+        if a.name in bundle:
+            continue
+        if a.of_plan is not None:
+            bundle[a.name] = a.of_plan(result).to_dict()
+        elif a.from_store and store is not None:
+            # too slow to run for every report: shown when the store has a run on the same
+            # scenario text, force option and state
+            run = _matching_run(store, a.name, sc, result.state)
             if run is not None:
-                bundle[command] = run.payload
-                bundle[f"{command}_run"] = run.header()
+                bundle[a.name] = run.payload
+                bundle[f"{a.name}_run"] = run.header()
     return bundle
-
-
-ROBUSTNESS = ("stress", "pivotal")
-"""Analyses too slow to run for every report: shown when the store has a run of them on the
-same scenario text, force option and state."""
 
 
 def _matching_run(store: Store, command: str, sc: Scenario, state: str) -> Run | None:
@@ -128,10 +133,11 @@ def from_run(run: Run, store: Store | None = None) -> dict[str, Any]:
         given[run.command] = payload
     result = plan(sc, state)
     if "plan" not in given:
-        given["plan"] = jsonable(result.to_dict())
+        given["plan"] = result.to_dict()
     bundle = complete(sc, result, given, store)
     bundle["run"] = run.header()
-    if run.command in ROBUSTNESS:
+    stored = analyses.get(run.command)
+    if stored is not None and stored.from_store:
         bundle[f"{run.command}_run"] = run.header()
     return bundle
 
@@ -164,5 +170,5 @@ def dumps(bundle: dict[str, Any]) -> str:
     return json.dumps(bundle, allow_nan=False)
 
 
-__all__ = ["ANALYSES", "assumptions", "build", "complete", "dumps", "for_scenario", "from_run",
-           "scenario_info"]
+__all__ = ["SCENARIO_PARTS", "assumptions", "build", "complete", "dumps", "for_scenario", "from_run",
+           "parts", "scenario_info"]

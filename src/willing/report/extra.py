@@ -1,9 +1,9 @@
 """Sections for the analyses of other modules (command structure, build-up, sustainability,
-robustness); each appears only when the bundle holds that analysis."""
+robustness); each appears only when the bundle holds that analysis. The registry of analyses
+(`willing.analyses`) names each analysis's section builder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -186,6 +186,3 @@ def pivotal(b: dict[str, Any]) -> Section | None:
                    f"willing pivotal {_run_label(b, 'pivotal')}, seed {s.get('seed')}; "
                    f"{scenario_source(b)}")
 
-
-BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [
-    command_tree, buildup, sustain, stress, pivotal]

@@ -210,14 +210,14 @@ def assumptions_section(b: dict[str, Any]) -> Section:
                    scenario_source(b))
 
 
-BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [
-    coalition, allocation, gaps, leads, burden,
-]
+BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [coalition, allocation, gaps, leads]
+"""The plan's own sections; each registered analysis adds its section after them."""
 
 
 def sections(b: dict[str, Any]) -> list[Section]:
     """Every section the bundle has data for, in reading order, assumptions last."""
-    from willing.report import extra
+    from willing import analyses
 
-    out = [s for f in [*BUILDERS, *extra.BUILDERS] if (s := f(b)) is not None]
+    builders = [*BUILDERS, *(f for a in analyses.registered() if (f := a.section) is not None)]
+    out = [s for f in builders if (s := f(b)) is not None]
     return [*out, assumptions_section(b)]

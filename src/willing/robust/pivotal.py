@@ -17,14 +17,15 @@ Each estimate comes with its standard error (sample standard deviation / √samp
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from willing.forcegen.arrays import BoolArray, FloatArray
+from willing.results import Field, Result, Table
 from willing.robust.distributed import Progress
 from willing.robust.draws import GLOBALS, Assumptions, availability
 from willing.robust.stress import StressModel, stress_model
@@ -35,7 +36,7 @@ BATCH_ROWS = 1 << 15
 
 
 @dataclass
-class PivotalResult:
+class PivotalResult(Result):
     """Shapley and Banzhaf values per nation, ranked by Shapley value."""
 
     scenario: str
@@ -49,17 +50,18 @@ class PivotalResult:
     nations: pd.DataFrame
     seconds: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"summary": {"scenario": self.scenario, "state": self.state,
-                            "measure": self.measure, "permutations": self.permutations,
-                            "samples": self.samples, "seed": self.seed, "grand": self.grand,
-                            "empty": self.empty, "seconds": round(self.seconds, 3)},
-                "nations": self.nations.to_dict(orient="records")}
+    PARTS = (
+        Field("summary", lambda r: {
+            "scenario": r.scenario, "state": r.state, "measure": r.measure,
+            "permutations": r.permutations, "samples": r.samples, "seed": r.seed,
+            "grand": r.grand, "empty": r.empty, "seconds": round(r.seconds, 3)}),
+        Table("nations", nation="nation", title="Nations"),
+    )
 
-    def _repr_html_(self) -> str:
-        return (f"<h3>willing pivotal — {self.scenario}, state {self.state} ({self.measure})</h3>"
-                f"<p>v(all) = {self.grand:.1%}, {self.permutations:,} permutations, "
-                f"{self.samples:,} Banzhaf samples</p>" + self.nations.to_html(index=False))
+    def heading(self) -> str:
+        return (f"<h3>willing pivotal — {html.escape(self.scenario)}, state {self.state} "
+                f"({self.measure})</h3><p>v(all) = {self.grand:.1%}, {self.permutations:,} "
+                f"permutations, {self.samples:,} Banzhaf samples</p>")
 
 
 class CoverageGame:

@@ -16,6 +16,7 @@ slightly better by spending the spare pool units on surge requirements).
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ import pandas as pd
 
 from willing import sizing
 from willing.forcegen.arrays import IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
+from willing.results import Field, Result, Table
 from willing.robust.distributed import CHUNK, Progress, chunks, execute
 from willing.robust.draws import GLOBALS, Assumptions, DrawModel, draw_model, sample
 from willing.robust.kernel import Kernel, Transport, compile_kernel
@@ -107,7 +109,7 @@ def _hist2(code: IntArray, value: IntArray, n_codes: int, top: int) -> IntArray:
 
 
 @dataclass
-class StressResult:
+class StressResult(Result):
     """The coverage distribution of a plan under political uncertainty.
 
     Tables: `quantiles`, `distribution` (probability of each coverage level), `conditional`
@@ -130,29 +132,30 @@ class StressResult:
     seconds: float = 0.0
     stats: ChunkStats | None = field(default=None, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return df.to_dict(orient="records")  # type: ignore[return-value]
-
+    def assumption_values(self) -> dict[str, Any]:
+        """The probabilities drawn from, and each nation's willingness."""
         a = self.assumptions
-        return {
-            "summary": {**self.summary, "seconds": round(self.seconds, 3)},
-            "assumptions": {name: getattr(a, name) for name, _ in GLOBALS}
-            | {"correlation": a.correlation, "willingness": dict(zip(a.nations, a.willingness,
-                                                                     strict=True))},
-            "quantiles": records(self.quantiles), "distribution": records(self.distribution),
-            "conditional": records(self.conditional), "requirements": records(self.requirements),
-            "groups": records(self.groups), "nations": records(self.nations),
-        }
+        return ({name: getattr(a, name) for name, _ in GLOBALS}
+                | {"correlation": a.correlation,
+                   "willingness": dict(zip(a.nations, a.willingness, strict=True))})
 
-    def _repr_html_(self) -> str:
+    PARTS = (
+        Field("summary", lambda r: {**r.summary, "seconds": round(r.seconds, 3)}),
+        Field("assumptions", lambda r: r.assumption_values(), keyed=("willingness",)),
+        Table("quantiles", title="Coverage quantiles"),
+        Table("distribution"),
+        Table("conditional", title="Conditional"),
+        Table("requirements", title="Requirements by how often they are short"),
+        Table("groups"),
+        Table("nations", nation="nation"),
+    )
+
+    def heading(self) -> str:
         s = self.summary
-        return (f"<h3>willing stress — {self.scenario}, state {self.state}, {self.draws:,} draws"
-                f"</h3><p>mean coverage {s['mean_coverage']:.1%} · essential "
+        return (f"<h3>willing stress — {html.escape(self.scenario)}, state {self.state}, "
+                f"{self.draws:,} draws</h3><p>mean coverage {s['mean_coverage']:.1%} · essential "
                 f"{s['mean_essential']:.1%} · P(every essential requirement met) "
-                f"{s['p_essential_met']:.1%}</p>" + self.quantiles.to_html(index=False)
-                + "<h4>Conditional</h4>" + self.conditional.to_html(index=False)
-                + "<h4>Most often short</h4>" + self.requirements.head(10).to_html(index=False))
+                f"{s['p_essential_met']:.1%}</p>")
 
 
 def stress(scenario: Scenario, state: str | None = None, *, draws: int = 1_000_000, seed: int = 1,

@@ -8,7 +8,13 @@ A grid axis is written `name=lo:hi:n` (n evenly spaced points from lo to hi) or
 - `willingness_scale`: every nation's willingness multiplied by this factor (≥ 0, capped at 1);
 - `willingness.ISO` (e.g. `willingness.DEU`): one nation's willingness (0..1), applied after
   the scale;
-- `force_option`: a force option declared by the scenario (`small`, `medium`, `large`).
+- `force_option`: a force option declared by the scenario (`small`, `medium`, `large`);
+- any field path of the scenario (`nations.FRA.pledges[0].count`,
+  `mission_lines.land.requirements.land-force.personnel`), as in a force option's overrides.
+
+A grid point is applied as scenario overrides (`willing.scenario.apply_overrides`), the
+same vocabulary as force options: `us_backstop` is `uncertainty.us_backstop`,
+`willingness.DEU` is `nations.DEU.willingness`, `willingness_scale` sets every nation's.
 
 Every grid point runs with the same seed — common random numbers — so differences between
 points come from the assumptions, not from sampling noise. All (point, chunk) tasks go to one
@@ -18,6 +24,7 @@ executor, so a cluster works on several points at once.
 from __future__ import annotations
 
 import difflib
+import html
 import itertools
 import math
 import time
@@ -27,10 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from willing.results import Field, Result, Table
 from willing.robust.distributed import CHUNK, Progress, chunks, execute
 from willing.robust.draws import GLOBALS, Assumptions
 from willing.robust.stress import StressResult, run_chunk, stress_model, summarise
-from willing.scenario.scenario import Scenario, from_spec
+from willing.scenario.model import ScenarioSpec
+from willing.scenario.overrides import parse_path, resolve
+from willing.scenario.scenario import Scenario, apply_overrides
 
 PROBABILITIES = (*(name for name, _ in GLOBALS), "correlation")
 VARIABLES = (*PROBABILITIES, "willingness_scale", "willingness.ISO", "force_option")
@@ -61,17 +71,32 @@ def parse_axis(text: str, scenario: Scenario) -> Axis:
                                  f"{', '.join(valid) or 'none'}")
     elif ":" in spec:
         values = _range(name, spec)
-    else:
+    elif name in VARIABLES or name.startswith("willingness."):
         values = tuple(_number(name, v) for v in spec.split(",") if v.strip())
+    else:
+        values = tuple(_value(v.strip()) for v in spec.split(",") if v.strip())
     if not values:
         raise ValueError(f"grid axis {name} has no points")
     for v in values:
         if name == "willingness_scale":
             if v < 0:
                 raise ValueError(f"willingness_scale must be ≥ 0, got {v:g}")
-        elif name != "force_option" and not 0.0 <= v <= 1.0:
-            raise ValueError(f"{name} must be a probability between 0 and 1, got {v:g}")
+        elif name in VARIABLES or name.startswith("willingness."):
+            if name != "force_option" and not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name} must be a probability between 0 and 1, got {v:g}")
+        else:
+            apply_overrides(scenario, {name: v})  # the scenario's own checks, with their message
     return Axis(name, values)
+
+
+def _value(text: str) -> Any:
+    """A point of a field-path axis: a whole number, a number, or the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _check_name(name: str, scenario: Scenario) -> None:
@@ -83,10 +108,36 @@ def _check_name(name: str, scenario: Scenario) -> None:
             raise ValueError(f"unknown nation '{iso}' in grid axis {name}{hint}; valid: "
                              f"{', '.join(scenario.spec.nations)}")
         return
-    if name not in VARIABLES:
-        close = difflib.get_close_matches(name, VARIABLES, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ValueError(f"unknown grid variable '{name}'{hint}; valid: {', '.join(VARIABLES)}")
+    if name in VARIABLES:
+        return
+    if "." in name or "[" in name:
+        try:
+            resolve(scenario.spec.model_dump(by_alias=True, exclude_unset=True),
+                    parse_path(name), ScenarioSpec)
+        except ValueError as exc:
+            raise ValueError(f"grid axis {name}: {exc}") from None
+        return
+    close = difflib.get_close_matches(name, VARIABLES, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ValueError(f"unknown grid variable '{name}'{hint}; valid: {', '.join(VARIABLES)}, or "
+                     "a field path of the scenario (e.g. nations.FRA.pledges[0].count)")
+
+
+def overrides_of(point: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """A grid point as scenario overrides: `willingness_scale` first, then the other axes."""
+    out: dict[str, Any] = {}
+    scale = point.get("willingness_scale")
+    if scale is not None:
+        out |= {f"nations.{iso}.willingness": min(1.0, n.willingness * scale)
+                for iso, n in scenario.spec.nations.items()}
+    for name, value in point.items():
+        if name in PROBABILITIES:
+            out[f"uncertainty.{name}"] = value
+        elif name.startswith("willingness."):
+            out[f"nations.{name.split('.', 1)[1]}.willingness"] = value
+        elif name != "willingness_scale":
+            out[name] = value
+    return out
 
 
 def _number(name: str, text: str) -> float:
@@ -126,7 +177,7 @@ def parse_grid(specs: list[str], scenario: Scenario) -> list[Axis]:
 
 
 @dataclass
-class SweepResult:
+class SweepResult(Result):
     """One row per grid point: the assumptions and the coverage they give."""
 
     scenario: str
@@ -138,16 +189,18 @@ class SweepResult:
     runs: list[StressResult]
     seconds: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"summary": {"scenario": self.scenario, "state": self.state, "draws": self.draws,
-                            "seed": self.seed, "points": len(self.table),
-                            "seconds": round(self.seconds, 3)},
-                "axes": [{"name": a.name, "values": list(a.values)} for a in self.axes],
-                "table": self.table.to_dict(orient="records")}
+    PARTS = (
+        Field("summary", lambda r: {"scenario": r.scenario, "state": r.state, "draws": r.draws,
+                                    "seed": r.seed, "points": len(r.table),
+                                    "seconds": round(r.seconds, 3)}),
+        Field("axes", lambda r: [{"name": a.name, "values": list(a.values)} for a in r.axes],
+              text=("name",)),
+        Table("table", title="Grid points"),
+    )
 
-    def _repr_html_(self) -> str:
-        return (f"<h3>willing sweep — {self.scenario}, state {self.state}, {self.draws:,} draws "
-                f"per point</h3>" + self.table.to_html(index=False))
+    def heading(self) -> str:
+        return (f"<h3>willing sweep — {html.escape(self.scenario)}, state {self.state}, "
+                f"{self.draws:,} draws per point</h3>")
 
 
 def sweep(scenario: Scenario, grid: list[str] | dict[str, list[Any]], *, state: str | None = None,
@@ -165,17 +218,12 @@ def sweep(scenario: Scenario, grid: list[str] | dict[str, list[Any]], *, state: 
     axes = parse_grid(grid, scenario)
     state = state or scenario.default_state
     parts = chunks(draws, seed, chunk)
-    variants: dict[str | None, Scenario] = {}
     points = [dict(zip([a.name for a in axes], combo, strict=True))
               for combo in itertools.product(*(a.values for a in axes))]
     compiled = []
     for point in points:
-        option = point.get("force_option", scenario.force_option)
-        if option not in variants:
-            variants[option] = scenario if option == scenario.force_option else from_spec(
-                scenario.spec, scenario.file, scenario.text, force_option=option)
-        sc = variants[option]
-        a = _assumptions(Assumptions.of(sc), point)
+        sc = apply_overrides(scenario, overrides_of(point, scenario))
+        a = Assumptions.of(sc)
         model, reqs = stress_model(sc, state, a, draws)
         compiled.append((sc, a, model, reqs))
     tasks = [(model, s, n) for _, _, model, _ in compiled for s, n in parts]
@@ -192,13 +240,3 @@ def sweep(scenario: Scenario, grid: list[str] | dict[str, list[Any]], *, state: 
                      "p_all_met": r.summary["p_all_met"]})
     return SweepResult(scenario=scenario.name, state=state, draws=draws, seed=seed, axes=axes,
                        table=pd.DataFrame(rows), runs=runs, seconds=time.perf_counter() - t0)
-
-
-def _assumptions(base: Assumptions, point: dict[str, Any]) -> Assumptions:
-    values = {k: v for k, v in point.items() if k in PROBABILITIES}
-    scale = point.get("willingness_scale")
-    if scale is not None:
-        base = base.with_values(**{f"willingness.{iso}": min(1.0, w * scale)
-                                   for iso, w in zip(base.nations, base.willingness, strict=True)})
-    nations = {k: v for k, v in point.items() if k.startswith("willingness.")}
-    return base.with_values(**values, **nations)

@@ -4,10 +4,11 @@ from willing.scenario.errors import Problem, ScenarioError
 from willing.scenario.scenario import (
     PledgeRecord,
     Scenario,
+    apply_overrides,
     from_spec,
     load_scenario,
     parse_scenario,
 )
 
-__all__ = ["PledgeRecord", "Problem", "Scenario", "ScenarioError", "from_spec", "load_scenario",
-           "parse_scenario"]
+__all__ = ["PledgeRecord", "Problem", "Scenario", "ScenarioError", "apply_overrides", "from_spec",
+           "load_scenario", "parse_scenario"]

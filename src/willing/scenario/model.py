@@ -9,21 +9,33 @@ the stages that derive them.
 
 from __future__ import annotations
 
+import typing
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from willing.scenario.attributes import attributes
+from willing.scenario.packaged import DATA
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 """Identifiers of regions, states, events, roles, requirements and capabilities: kebab-case."""
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+"""A fraction from 0 to 1."""
+
+Probability = Share
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are not coerced from str."""
+    """Base of every scenario model: unknown keys are errors, and numbers are finite.
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=False)
+    NaN or infinity would slip past a `ge`/`le` bound and then hang the solver or print NaN
+    shares. Every number field also states its range with `strict=True`: YAML `true` is 1 to
+    Python, and a boolean is never a count.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=False, allow_inf_nan=False)
 
 
 class Tier(StrEnum):
@@ -121,30 +133,23 @@ class FormationRules(Strict):
 class Defaults(Strict):
     """Scenario-wide pledge defaults, each with its source."""
 
-    rotation: float = Field(3.0, ge=1.0, description="UK 'rule of three': deployed, preparing, recovering.")
-    max_tour_months: int | None = Field(6, ge=1)
-    readiness_days: int = Field(30, ge=0)
+    rotation: float = Field(3.0, ge=1.0, le=10.0, strict=True,
+                            description="UK 'rule of three': deployed, preparing, recovering.")
+    max_tour_months: int | None = Field(6, ge=1, le=60, strict=True)
+    readiness_days: int = Field(30, ge=0, le=3650, strict=True)
     formations: FormationRules = Field(default_factory=FormationRules)
     source: str | None = None
 
 
-class CapabilitySpec(Strict):
-    """A catalogue entry added or overridden by the scenario (same fields as capabilities.csv)."""
-
-    name: str | None = None
-    component: Literal["LAND", "AIR", "MARITIME", "REGENERATION"] | None = None
-    unit: str | None = None
-    unit_size: int | None = Field(None, ge=1)
-    personnel_per_unit: int | None = Field(None, ge=0)
-    lift_tonnes_per_unit: float | None = Field(None, ge=0)
-    lift_mode: Literal["self", "surface"] | None = None
-    cost_musd_per_unit_year: float | None = Field(None, ge=0)
-    hq_level: Literal["force", "component", "brigade"] | None = None
-    substitutes: list[Id] | None = None
-    source: str | None = None
-    notes: str | None = None
-    parent: Id | None = Field(None, description="For a sub-unit: the capability it is part of.")
-    per_parent: int | None = Field(None, ge=2, description="Sub-units per parent unit.")
+if TYPE_CHECKING:
+    CapabilitySpec = Strict
+else:
+    CapabilitySpec = create_model(
+        "CapabilitySpec", __base__=Strict,
+        __doc__="A catalogue entry added or overridden by the scenario: any column of "
+                "capabilities.csv, as `data/attributes/capabilities.csv` declares it.",
+        **{a.name: a.spec_field(Id)
+           for a in list(attributes(DATA, "capabilities").values())[1:]})
 
 
 class Pledge(Strict):
@@ -152,17 +157,20 @@ class Pledge(Strict):
 
     id: Id | None = Field(None, description="Defaults to '<ISO3>-<n>' (1-based).")
     capability: Id
-    count: int | None = Field(None, ge=0, description="Units pledged (the whole rotation pool).")
+    count: int | None = Field(None, ge=0, le=10_000, strict=True,
+                              description="Units pledged (the whole rotation pool).")
     share_of_active: float | None = Field(
         None,
+        strict=True,
         gt=0.0,
         le=0.2,
         description="Stated scaling rule instead of count: units = floor(share x active "
         "personnel / (personnel per unit)), at least 1.",
     )
-    rotation: float | None = Field(None, ge=1.0, description="Units in the pool per unit deployed.")
-    max_tour_months: int | None = Field(None, ge=1)
-    readiness_days: int | None = Field(None, ge=0)
+    rotation: float | None = Field(None, ge=1.0, le=10.0, strict=True,
+                                   description="Units in the pool per unit deployed.")
+    max_tour_months: int | None = Field(None, ge=1, le=60, strict=True)
+    readiness_days: int | None = Field(None, ge=0, le=3650, strict=True)
     regions: list[Id] = Field(min_length=1, description="Regions the pledge may serve in.")
     roles: list[Id] = Field(default_factory=list, description="Roles allowed; empty = any.")
     states: list[Id] = Field(default_factory=list, description="States it is valid in; empty = all.")
@@ -189,22 +197,49 @@ class Nation(Strict):
     will_lead: bool = Field(True, description="False: the nation never takes a component lead.")
     conditions: list[Condition] = Field(default_factory=list)
     pledges: list[Pledge] = Field(default_factory=list)
-    population: int | None = Field(None, ge=0, description="Overrides nations.csv.")
-    gdp_usd_bn: float | None = Field(None, ge=0)
-    milex_usd_bn: float | None = Field(None, ge=0)
-    active_personnel: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=10_000_000_000, strict=True,
+                                   description="Overrides nations.csv.")
+    gdp_usd_bn: float | None = Field(None, ge=0, le=200_000, strict=True)
+    milex_usd_bn: float | None = Field(None, ge=0, le=10_000, strict=True)
+    active_personnel: int | None = Field(None, ge=0, le=10_000_000, strict=True)
     source: str | None = None
     assumption: str | None = None
 
 
-# --- sizing rules (DESIGN §4) -------------------------------------------------------------
+# --- sizing rules -------------------------------------------------------------------------
+
+
+RULES: dict[str, type[RuleBase]] = {}
+"""Every sizing rule by its `rule:` tag, filled as each rule class is defined (below); the
+scenario schema accepts exactly these, `references.py` checks the ids each declares and
+`willing.sizing` derives requirements with the function registered for the same tag."""
 
 
 class RuleBase(Strict):
+    """Fields every sizing rule takes. A subclass with a `rule: Literal[...]` tag is a rule.
+
+    `references` declares the ids a rule names, as field path → kind of id (`region`, `role`,
+    `state`, `capability`); `name[]` is each item of a list, `name{}` each key of a mapping.
+    """
+
+    references: ClassVar[dict[str, str]] = {"role": "role", "states[]": "state"}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("rule")
+        if field is None:
+            return
+        tags = typing.get_args(field.annotation)
+        if len(tags) != 1 or tags[0] in RULES:
+            raise TypeError(f"sizing rule {cls.__name__}: give a new `rule: Literal['tag']`")
+        cls.references = {**RuleBase.references, **cls.__dict__.get("references", {})}
+        RULES[tags[0]] = cls
+
     id: Id
     role: Id
     priority: Priority = Priority.ESSENTIAL
-    required_by_day: int = Field(90, ge=0)
+    required_by_day: int = Field(90, ge=0, le=3650, strict=True)
     duration: Duration = Duration.ENDURING
     states: list[Id] = Field(default_factory=list, description="States it applies in; empty = all.")
     source: str | None = None
@@ -213,7 +248,7 @@ class RuleBase(Strict):
 
 class TemplateLine(Strict):
     capability: Id
-    share: float = Field(gt=0.0, le=1.0, description="Share of the headline personnel.")
+    share: float = Field(gt=0.0, le=1.0, strict=True, description="Share of the headline personnel.")
     priority: Priority | None = None
     role: Id | None = None
 
@@ -222,8 +257,11 @@ class HeadlineRule(RuleBase):
     """A personnel target split into units by a template and into regions by shares."""
 
     rule: Literal["headline"]
-    personnel: int = Field(gt=0)
-    region_split: dict[Id, float] = Field(min_length=1)
+    references: ClassVar[dict[str, str]] = {"region_split{}": "region",
+                                            "template[].capability": "capability",
+                                            "template[].role": "role"}
+    personnel: int = Field(gt=0, le=1_000_000, strict=True)
+    region_split: dict[Id, Share] = Field(min_length=1)
     template: list[TemplateLine] = Field(min_length=1)
 
     @field_validator("region_split")
@@ -246,24 +284,27 @@ class PopulationRule(RuleBase):
     """Quinlivan (1995): forces = ratio x population / 1000, filled with one capability."""
 
     rule: Literal["population"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id
     region: Id
-    population: int = Field(gt=0)
-    ratio: float = Field(gt=0.0, le=50.0, description="Troops per 1000 inhabitants.")
+    population: int = Field(gt=0, le=200_000_000, strict=True)
+    ratio: float = Field(gt=0.0, le=50.0, strict=True, description="Troops per 1000 inhabitants.")
 
 
 class CapRule(RuleBase):
     """Continuous combat air patrol: aircraft = stations·2·24/on/sortie_rate/mission_capable."""
 
     rule: Literal["cap"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id = "fighter-squadron"
     region: Id
-    stations: int = Field(ge=1)
-    endurance_h: float = Field(gt=0.0)
-    transit_h: float = Field(ge=0.0)
-    sortie_rate: float = Field(gt=0.0, description="Sorties per aircraft per day.")
-    mission_capable: float = Field(gt=0.0, le=1.0)
-    aircraft_per_unit: int | None = Field(None, ge=1, description="Defaults to the unit size.")
+    stations: int = Field(ge=1, le=100, strict=True)
+    endurance_h: float = Field(gt=0.0, le=100.0, strict=True)
+    transit_h: float = Field(ge=0.0, le=50.0, strict=True)
+    sortie_rate: float = Field(gt=0.0, le=10.0, strict=True, description="Sorties per aircraft per day.")
+    mission_capable: float = Field(gt=0.0, le=1.0, strict=True)
+    aircraft_per_unit: int | None = Field(None, ge=1, le=1000, strict=True,
+                                          description="Defaults to the unit size.")
 
     @model_validator(mode="after")
     def _time_on_station(self) -> CapRule:
@@ -279,13 +320,16 @@ class McmRule(RuleBase):
     """Mine countermeasures: vessels = area / (clearance per vessel-day · days), plus escorts."""
 
     rule: Literal["mcm"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "escort_capability": "capability"}
     capability: Id = "mcm-vessel"
     region: Id
-    area_km2: float = Field(gt=0.0)
-    clearance_km2_per_vessel_day: float = Field(gt=0.0)
-    days: int = Field(ge=1)
-    convoys: int = Field(0, ge=0, description="Convoys escorted at once (grain corridor).")
-    escorts_per_convoy: int = Field(0, ge=0)
+    area_km2: float = Field(gt=0.0, le=1_000_000.0, strict=True)
+    clearance_km2_per_vessel_day: float = Field(gt=0.0, le=10_000.0, strict=True)
+    days: int = Field(ge=1, le=3650, strict=True)
+    convoys: int = Field(0, ge=0, le=100, strict=True,
+                         description="Convoys escorted at once (grain corridor).")
+    escorts_per_convoy: int = Field(0, ge=0, le=50, strict=True)
     escort_capability: Id = "frigate"
 
 
@@ -293,32 +337,35 @@ class TrainingRule(RuleBase):
     """Regeneration: teams = trainees per year / (trainees per team-cycle · cycles per year)."""
 
     rule: Literal["training"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id = "training-team"
     region: Id
-    trainees_per_year: int = Field(gt=0)
-    trainees_per_team_cycle: int = Field(gt=0)
-    cycles_per_year: float = Field(gt=0.0)
+    trainees_per_year: int = Field(gt=0, le=1_000_000, strict=True)
+    trainees_per_team_cycle: int = Field(gt=0, le=10_000, strict=True)
+    cycles_per_year: float = Field(gt=0.0, le=52.0, strict=True)
 
 
 class ExplicitRule(RuleBase):
     """A requirement line written by hand."""
 
     rule: Literal["explicit"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region"}
     capability: Id
     region: Id
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=10_000, strict=True)
 
 
-SizingRule = Annotated[
-    HeadlineRule | PopulationRule | CapRule | McmRule | TrainingRule | ExplicitRule,
-    Field(discriminator="rule"),
-]
+if TYPE_CHECKING:
+    SizingRule = RuleBase
+else:
+    SizingRule = Annotated[Union[tuple(RULES.values())], Field(discriminator="rule")]  # noqa: UP007
+    """One of the registered rules, chosen by its `rule:` tag."""
 
 
 class MissionLine(Strict):
     component: str = Field(description="The component command that runs this line, e.g. LAND.")
     lead_share_min: float = Field(
-        0.3, ge=0.0, le=1.0, description="The lead brings at least this share of its personnel."
+        0.3, ge=0.0, le=1.0, strict=True, description="The lead brings at least this share of its personnel."
     )
     description: str | None = None
     requirements: list[SizingRule] = Field(default_factory=list)
@@ -328,11 +375,14 @@ MISSION_LINES: tuple[str, ...] = ("regeneration", "air", "maritime", "land")
 
 
 class ForceOption(Strict):
-    """A named override of the base scenario (Calliope style): requirement id → new inputs."""
+    """A named override of the base scenario (Calliope style): field path → new value."""
 
     description: str | None = None
     source: str | None = None
-    overrides: dict[Id, dict[str, object]] = Field(default_factory=dict)
+    overrides: dict[str, object] = Field(
+        default_factory=dict,
+        description="Dotted field paths and their values, e.g. "
+        "`mission_lines.air.requirements.air-cap.stations: 1` (a list item by its id).")
 
 
 class EntryPoint(Strict):
@@ -344,8 +394,10 @@ class EntryPoint(Strict):
 
     name: str
     mode: Literal["air", "rail", "road", "sea"]
-    personnel_per_day: int = Field(ge=0, description="People it can move in one day.")
-    tonnes_per_day: float = Field(ge=0.0, description="Tonnes of equipment it can move in one day.")
+    personnel_per_day: int = Field(ge=0, le=1_000_000, strict=True,
+                                   description="People it can move in one day.")
+    tonnes_per_day: float = Field(ge=0.0, le=10_000_000.0, strict=True,
+                                  description="Tonnes of equipment it can move in one day.")
     regions: list[Id] = Field(min_length=1, description="Regions units reach through it.")
     states: list[Id] = Field(default_factory=list, description="States it is open in; empty = all.")
     conditions: list[Condition] = Field(
@@ -379,7 +431,7 @@ class ScenarioSpec(Strict):
     name: Id
     title: str | None = None
     description: str | None = None
-    horizon_years: int = Field(3, ge=1, le=30)
+    horizon_years: int = Field(3, ge=1, le=30, strict=True)
     default_state: Id
     force_option: Id | None = None
     force_options: dict[Id, ForceOption] = Field(default_factory=dict)

@@ -1,26 +1,29 @@
 """Packaged data: the nations table, the capability catalogue and the bundled scenarios.
 
 The CSV files under `willing/data/` are the single place these figures live; each row names
-its public source (see `data/SOURCES.md`). Column meanings are documented in
-`data/attributes/*.csv`, PyPSA style.
+its public source (see `data/SOURCES.md`). Their columns are declared, typed and documented
+in `data/attributes/*.csv` (see `attributes.py`): the record classes below name the columns the
+code reads, and any other declared column is an attribute of the record all the same.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-DATA = resources.files("willing") / "data"
+from willing.scenario.attributes import R, Record, defaults, read_table, record
+
+DATA = Path(str(resources.files("willing") / "data"))
 DEFAULT_SCENARIO = "ukraine-2025"
 
 
 @dataclass(frozen=True)
-class Capability:
-    """A type of unit from the catalogue."""
+class Capability(Record):
+    """A type of unit from the catalogue (columns: `data/attributes/capabilities.csv`)."""
 
     id: str
     name: str
@@ -35,13 +38,13 @@ class Capability:
     substitutes: tuple[str, ...]
     source: str
     notes: str
-    parent: str | None = None  # a sub-unit's parent capability (a company's battalion)
-    per_parent: int | None = None  # sub-units per parent unit (4 companies to a battalion)
+    parent: str | None  # a sub-unit's parent capability (a company's battalion)
+    per_parent: int | None  # sub-units per parent unit (4 companies to a battalion)
 
 
 @dataclass(frozen=True)
-class NationFigures:
-    """Public figures of one nation (SIPRI, IISS, IMF/World Bank; see SOURCES.md)."""
+class NationFigures(Record):
+    """Public figures of one nation (columns: `data/attributes/nations.csv`)."""
 
     iso3: str
     name: str
@@ -56,62 +59,31 @@ class NationFigures:
     notes: str
 
 
-def _num(text: str | None, kind: type[int] | type[float]) -> int | float | None:
-    text = (text or "").strip().replace(",", "")
-    if not text:
-        return None
-    return kind(float(text)) if kind is int else float(text)
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    text = (DATA / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+@cache
+def capabilities(data: Path = DATA) -> dict[str, Capability]:
+    """The capability catalogue of `data` (default: the packaged one), by id."""
+    return {k: record(Capability, v) for k, v in read_table(data, "capabilities").items()}
 
 
 @cache
-def capabilities() -> dict[str, Capability]:
-    """The packaged capability catalogue, by id."""
-    out: dict[str, Capability] = {}
-    for r in _rows("capabilities.csv"):
-        out[r["id"]] = Capability(
-            id=r["id"],
-            name=r["name"],
-            component=r["component"],
-            unit=r["unit"],
-            unit_size=_num(r.get("unit_size"), int),  # type: ignore[arg-type]
-            personnel_per_unit=int(_num(r["personnel_per_unit"], int) or 0),
-            lift_tonnes_per_unit=float(_num(r.get("lift_tonnes_per_unit"), float) or 0.0),
-            lift_mode=r.get("lift_mode") or "surface",
-            cost_musd_per_unit_year=_num(r.get("cost_musd_per_unit_year"), float),
-            hq_level=r.get("hq_level") or None,
-            substitutes=tuple(s for s in (r.get("substitutes") or "").split("|") if s),
-            source=r.get("source", ""),
-            notes=r.get("notes", ""),
-            parent=r.get("parent") or None,
-            per_parent=_num(r.get("per_parent"), int),  # type: ignore[arg-type]
-        )
-    return out
+def nations(data: Path = DATA) -> dict[str, NationFigures]:
+    """The nations table of `data` (default: the packaged one), by ISO 3166 alpha-3 code."""
+    return {k: record(NationFigures, v) for k, v in read_table(data, "nations").items()}
 
 
-@cache
-def nations() -> dict[str, NationFigures]:
-    """The packaged nations table, by ISO 3166 alpha-3 code."""
-    out: dict[str, NationFigures] = {}
-    for r in _rows("nations.csv"):
-        out[r["iso3"]] = NationFigures(
-            iso3=r["iso3"],
-            name=r["name"],
-            population=_num(r["population"], int),  # type: ignore[arg-type]
-            gdp_usd_bn=_num(r["gdp_usd_bn"], float),
-            milex_usd_bn=_num(r["milex_usd_bn"], float),
-            milex_pct_gdp=_num(r["milex_pct_gdp"], float),
-            active_personnel=_num(r["active_personnel"], int),  # type: ignore[arg-type]
-            nato=r["nato"].strip().lower() == "true",
-            eu=r["eu"].strip().lower() == "true",
-            source=r.get("source", ""),
-            notes=r.get("notes", ""),
-        )
-    return out
+def new_capability(cid: str, values: Mapping[str, Any]) -> Capability:
+    """A capability that is not in the catalogue: `values`, and the defaults for the rest."""
+    return record(Capability, {**defaults(DATA, "capabilities", cid), **values})
+
+
+def new_nation(iso3: str, values: Mapping[str, Any]) -> NationFigures:
+    """Figures of a nation that is not in the nations table: `values`, defaults for the rest."""
+    return record(NationFigures, {**defaults(DATA, "nations", iso3), **values})
+
+
+def updated(base: R, values: Mapping[str, Any]) -> R:
+    """`base` with some attributes changed (typed fields or declared columns alike)."""
+    return record(type(base), {**base.values(), **values})
 
 
 def scenario_names() -> list[str]:

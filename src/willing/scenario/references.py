@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
 
 import pycountry
 
 from willing.scenario.errors import PathPart, Problem, dotted
-from willing.scenario.model import ScenarioSpec
+from willing.scenario.model import RuleBase, ScenarioSpec
+from willing.scenario.overrides import override
 from willing.scenario.packaged import NationFigures
 
 Path = tuple[PathPart, ...]
@@ -33,6 +36,7 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
           figures: dict[str, NationFigures]) -> list[Problem]:
     """Every problem with the ids a validated scenario refers to."""
     regions, roles, states = set(spec.regions), set(spec.roles), set(spec.states)
+    valid = {"region": regions, "role": roles, "state": states, "capability": capability_ids}
     out: list[Problem] = []
 
     if spec.default_state not in states:
@@ -41,10 +45,11 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
         out.append(_unknown("force option", spec.force_option, spec.force_options, ("force_option",)))
 
     for cid, cap in spec.capabilities.items():
-        out += _each("capability", cap.substitutes or [], capability_ids,
+        out += _each("capability", getattr(cap, "substitutes", None) or [], capability_ids,
                      ("capabilities", cid, "substitutes"))
-        if cap.parent is not None and cap.parent not in capability_ids:
-            out.append(_unknown("capability", cap.parent, capability_ids,
+        parent = getattr(cap, "parent", None)
+        if parent is not None and parent not in capability_ids:
+            out.append(_unknown("capability", parent, capability_ids,
                                 ("capabilities", cid, "parent")))
 
     out += _check_events(spec, states)
@@ -58,31 +63,19 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
                 out.append(Problem((*base, "id"), f"duplicate requirement id '{rule.id}' "
                                    f"(first at {dotted(seen_req[rule.id])})"))
             seen_req[rule.id] = base
-            if rule.role not in roles:
-                out.append(_unknown("role", rule.role, roles, (*base, "role")))
-            out += _each("state", rule.states, states, (*base, "states"))
-            for field in ("capability", "escort_capability"):
-                cap_id = getattr(rule, field, None)
-                if cap_id is not None and cap_id not in capability_ids:
-                    out.append(_unknown("capability", cap_id, capability_ids, (*base, field)))
-            region = getattr(rule, "region", None)
-            if region is not None and region not in regions:
-                out.append(_unknown("region", region, regions, (*base, "region")))
-            for r in getattr(rule, "region_split", {}) or {}:
-                if r not in regions:
-                    out.append(_unknown("region", r, regions, (*base, "region_split", r)))
-            for k, t in enumerate(getattr(rule, "template", []) or []):
-                if t.capability not in capability_ids:
-                    out.append(_unknown("capability", t.capability, capability_ids,
-                                        (*base, "template", k, "capability")))
-                if t.role is not None and t.role not in roles:
-                    out.append(_unknown("role", t.role, roles, (*base, "template", k, "role")))
+            out += _rule_references(rule, base, valid)
 
+    data = spec.model_dump(by_alias=True, exclude_unset=True)
     for opt_id, opt in spec.force_options.items():
-        for req_id in opt.overrides:
-            if req_id not in seen_req:
-                out.append(_unknown("requirement", req_id, seen_req,
-                                    ("force_options", opt_id, "overrides", req_id)))
+        where: Path = ("force_options", opt_id, "overrides")
+        for problem in override(data, opt.overrides, ScenarioSpec, where)[2]:
+            key = str(problem.path[-1])
+            if key in seen_req:  # the form before field paths: `<requirement id>: {field: value}`
+                owner = seen_req[key][1]
+                problem = replace(problem, message=f"{problem.message}; a requirement is "
+                                  f"overridden by its path, e.g. mission_lines.{owner}."
+                                  f"requirements.{key}.<field>")
+            out.append(problem)
 
     pledge_ids: set[str] = set()
     for iso, nation in spec.nations.items():
@@ -111,6 +104,37 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
             out += _each("entry point", pledge.entry_points, set(spec.entry_points),
                          (*ppath, "entry_points"))
     return out
+
+
+def _rule_references(rule: RuleBase, base: Path, valid: dict[str, set[str]]) -> list[Problem]:
+    """Every id a sizing rule names, as its class declares them (`RuleBase.references`)."""
+    out: list[Problem] = []
+    for field_path, kind in type(rule).references.items():
+        for value, path in _ids_at(rule, field_path.split("."), base):
+            if value not in valid[kind]:
+                out.append(_unknown(kind, value, valid[kind], path))
+    return out
+
+
+def _ids_at(node: Any, steps: list[str], path: Path) -> Iterator[tuple[str, Path]]:
+    """The values at a declared field path: `name` a field, `name[]` each item, `name{}` each key."""
+    if not steps:
+        if node is not None:
+            yield str(node), path
+        return
+    step, rest = steps[0], steps[1:]
+    name = step.rstrip("[]{}")
+    value = getattr(node, name, None)
+    if value is None:
+        return
+    if step.endswith("[]"):
+        for i, item in enumerate(value):
+            yield from _ids_at(item, rest, (*path, name, i))
+    elif step.endswith("{}"):
+        for key in value:
+            yield str(key), (*path, name, key)
+    else:
+        yield from _ids_at(value, rest, (*path, name))
 
 
 def _check_entry_points(spec: ScenarioSpec, regions: set[str], states: set[str]) -> list[Problem]:

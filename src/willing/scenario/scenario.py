@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -11,20 +12,26 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from willing.scenario import ledger, packaged
-from willing.scenario.errors import Problem, ScenarioError
+from willing.scenario.attributes import attributes
+from willing.scenario.errors import PathPart, Problem, ScenarioError
 from willing.scenario.model import (
     MISSION_LINES,
-    CapabilitySpec,
     Condition,
+    Nation,
     ScenarioSpec,
     SizingRule,
 )
+from willing.scenario.overrides import in_data, override, relocate
 from willing.scenario.references import check
 from willing.scenario.validation import problems_from
-from willing.scenario.yamlmarks import locate, parse, plain
+from willing.scenario.yamlmarks import locate, parse, plain, too_big
+
+NATION_FIGURES = tuple(f for f, a in attributes(packaged.DATA, "nations").items()
+                       if f in Nation.model_fields and a.type in ("integer", "float"))
+"""The figures of the nations table a scenario may state for a nation (`population`, ...)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class PledgeRecord:
 
 @dataclass(frozen=True)
 class RuleRecord:
-    """A sizing rule of a mission line, after the force option's overrides."""
+    """A sizing rule of a mission line, after the overrides."""
 
     mission_line: str
     component: str
@@ -58,7 +65,11 @@ class RuleRecord:
 
 @dataclass
 class Scenario:
-    """A validated scenario, ready for sizing and force generation."""
+    """A validated scenario, ready for sizing and force generation.
+
+    `spec` is the scenario with its force option and overrides applied: what every analysis
+    reads; `base` is the scenario as written, from which other options are derived.
+    """
 
     spec: ScenarioSpec
     file: str
@@ -68,6 +79,10 @@ class Scenario:
     figures: dict[str, packaged.NationFigures]
     pledges: list[PledgeRecord]
     rules: list[RuleRecord]
+    base: ScenarioSpec | None = None
+    """The spec as written, before the force option's and `overrides`' changes."""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """What-if overrides applied after the force option's (see `apply_overrides`)."""
     sha256: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +161,9 @@ def load_scenario(path: str | Path | None = None, *, force_option: str | None = 
                                   force_option=force_option, as_of=as_of)
         raise ScenarioError(str(path), [Problem((), "no such file (nor a packaged scenario: "
                                                f"{', '.join(packaged.scenario_names())})")])
+    big = too_big(p.stat().st_size)
+    if big is not None:
+        raise ScenarioError(str(path), [big])
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -181,32 +199,79 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
 
 
 def from_spec(spec: ScenarioSpec, file: str = "<generated>", text: str | None = None, *,
-              force_option: str | None = None, doc: Any = None) -> Scenario:
+              force_option: str | None = None, overrides: Mapping[str, Any] | None = None,
+              doc: Any = None) -> Scenario:
     """Resolve a validated spec (built in code, e.g. by the synthetic generator).
 
-    `doc` is the parsed YAML when there is one, so that problems carry their lines; `text`
-    defaults to the spec dumped as JSON (it is what the run store hashes).
+    The force option's overrides apply first, then `overrides` (dotted paths, see
+    `overrides.py`; `force_option` among them chooses the option). `doc` is the parsed YAML
+    when there is one, so that problems carry their lines; `text` defaults to the spec dumped
+    as JSON (it is what the run store hashes).
     """
     if text is None:
         text = spec.model_dump_json(by_alias=True, exclude_none=True)
-    catalogue = _catalogue(spec)
-    figures_all = packaged.nations()
-    problems = check(spec, set(catalogue), figures_all)
-    option = force_option if force_option is not None else spec.force_option
-    if force_option is not None and force_option not in spec.force_options:
+    overrides = dict(overrides or {})
+    chosen = overrides.get("force_option", force_option)
+    option = chosen if chosen is not None else spec.force_option
+    if chosen is not None and chosen not in spec.force_options:
         valid = ", ".join(spec.force_options) or "none declared"
-        problems.append(Problem(("force_option",), f"unknown force option '{force_option}'; "
-                                f"valid: {valid}"))
-    if problems:
-        raise ScenarioError(file, [_located(doc, p) for p in problems])
-
-    rules, problems = _rules(spec, option, doc)
-    figures = {iso: _figures(iso, spec, figures_all) for iso in spec.nations}
-    pledges = _pledges(spec, catalogue, figures)
+        raise ScenarioError(file, [Problem(("force_option",), f"unknown force option '{chosen}'; "
+                                           f"valid: {valid}")])
+    resolved, problems = _resolve(spec, option, overrides, doc)
+    for other in sorted(set(spec.force_options) - {option}):  # `validate` checks every option
+        problems += _resolve(spec, other, {}, doc)[1]
+    problems = list(dict.fromkeys(problems))  # the references check sees every option's paths too
     if problems:
         raise ScenarioError(file, problems)
-    return Scenario(spec=spec, file=file, text=text, force_option=option, catalogue=catalogue,
-                    figures=figures, pledges=pledges, rules=rules)
+    catalogue = _catalogue(resolved)
+    figures = {iso: _figures(iso, resolved, packaged.nations()) for iso in resolved.nations}
+    return Scenario(spec=resolved, file=file, text=text, force_option=option, catalogue=catalogue,
+                    figures=figures, pledges=_pledges(resolved, catalogue, figures),
+                    rules=_rules(resolved), base=spec, overrides=overrides)
+
+
+def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """The scenario with some fields changed, for a what-if: `{"nations.FRA.willingness": 0.2}`.
+
+    Paths are those of `overrides.py` (`force_option` chooses another force option); they
+    add to the overrides the scenario already has. Raises `ScenarioError` naming each path
+    that does not exist or each value that is not valid, and what is.
+    """
+    return from_spec(scenario.base or scenario.spec, scenario.file, scenario.text,
+                     force_option=scenario.force_option,
+                     overrides={**scenario.overrides, **overrides})
+
+
+def _resolve(spec: ScenarioSpec, option: str | None, overrides: dict[str, Any],
+             doc: Any) -> tuple[ScenarioSpec, list[Problem]]:
+    """The spec with its force option's overrides, then `overrides`, applied and checked.
+
+    Problems an override causes are told at the override (in the file, at its key).
+    """
+    layers: list[tuple[Mapping[str, Any], tuple[PathPart, ...]]] = [
+        (spec.force_options[option].overrides, ("force_options", option, "overrides"))
+    ] if option in spec.force_options else []
+    layers += [(overrides, ())] if overrides else []
+    if not any(values for values, _ in layers):
+        found = check(spec, set(_catalogue(spec)), packaged.nations())
+        return spec, [_located(doc, p) for p in found]
+    data = spec.model_dump(by_alias=True, exclude_unset=True)
+    given: dict[tuple[PathPart, ...], tuple[PathPart, ...]] = {}
+    problems: list[Problem] = []
+    for values, where in layers:
+        data, at, wrong = override(data, values, ScenarioSpec, where)
+        given.update(at)
+        problems += wrong
+    if problems:
+        return spec, [_located(doc, p) for p in problems]
+    try:
+        resolved = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        found = [replace(p, path=in_data(data, p.path))
+                 for p in problems_from(exc, None, ScenarioSpec)]
+        return spec, [_located(doc, relocate(p, given) or p) for p in found]
+    found = check(resolved, set(_catalogue(resolved)), packaged.nations())
+    return resolved, [_located(doc, relocate(p, given) or p) for p in found]
 
 
 def _as_of(data: dict[str, Any], doc: Any, text: str, day: date,
@@ -227,6 +292,8 @@ def _as_of(data: dict[str, Any], doc: Any, text: str, day: date,
 
 
 def _located(doc: Any, problem: Problem) -> Problem:
+    if doc is None:
+        return problem
     path, line, col = locate(doc, problem.path)
     return replace(problem, path=path, line=line, column=col)
 
@@ -235,63 +302,27 @@ def _catalogue(spec: ScenarioSpec) -> dict[str, packaged.Capability]:
     """The packaged catalogue with the scenario's additions and overrides."""
     cat = dict(packaged.capabilities())
     for cid, over in spec.capabilities.items():
-        cat[cid] = _merge_capability(cid, over, cat.get(cid))
+        values = {k: v for k, v in over.model_dump().items() if v is not None}
+        if "substitutes" in values:
+            values["substitutes"] = tuple(values["substitutes"])
+        base = cat.get(cid)
+        cat[cid] = packaged.updated(base, values) if base else packaged.new_capability(cid, values)
     return cat
 
 
-def _merge_capability(cid: str, over: CapabilitySpec,
-                      base: packaged.Capability | None) -> packaged.Capability:
-    values = {k: v for k, v in over.model_dump().items() if v is not None}
-    if "substitutes" in values:
-        values["substitutes"] = tuple(values["substitutes"])
-    if base is not None:
-        return replace(base, **values)
-    return packaged.Capability(
-        id=cid, name=values.get("name", cid), component=values.get("component", "LAND"),
-        unit=values.get("unit", "unit"), unit_size=values.get("unit_size"),
-        personnel_per_unit=values.get("personnel_per_unit", 0),
-        lift_tonnes_per_unit=values.get("lift_tonnes_per_unit", 0.0),
-        lift_mode=values.get("lift_mode", "surface"),
-        cost_musd_per_unit_year=values.get("cost_musd_per_unit_year"),
-        hq_level=values.get("hq_level"), substitutes=values.get("substitutes", ()),
-        source=values.get("source", "scenario"), notes=values.get("notes", ""),
-        parent=values.get("parent"), per_parent=values.get("per_parent"),
-    )
-
-
-def _rules(spec: ScenarioSpec, option: str | None,
-           doc: Any) -> tuple[list[RuleRecord], list[Problem]]:
-    """Sizing rules of every mission line, with the chosen force option's overrides applied."""
-    overrides = spec.force_options[option].overrides if option else {}
-    out: list[RuleRecord] = []
-    problems: list[Problem] = []
-    for line_id, line in spec.mission_lines.items():
-        for rule in line.requirements:
-            values = overrides.get(rule.id)
-            if values:
-                model: type[BaseModel] = type(rule)
-                try:
-                    rule = model.model_validate(  # type: ignore[assignment]
-                        {**rule.model_dump(by_alias=True), **values})
-                except ValidationError as exc:
-                    problems += problems_from(exc, doc, model,
-                                              ("force_options", option or "", "overrides", rule.id))
-                    continue
-            out.append(RuleRecord(line_id, line.component, rule))
-    return out, problems
+def _rules(spec: ScenarioSpec) -> list[RuleRecord]:
+    """Sizing rules of every mission line (the force option's overrides already applied)."""
+    return [RuleRecord(line_id, line.component, rule)
+            for line_id, line in spec.mission_lines.items() for rule in line.requirements]
 
 
 def _figures(iso: str, spec: ScenarioSpec,
              table: dict[str, packaged.NationFigures]) -> packaged.NationFigures:
     """Packaged figures for a nation, overridden by what the scenario states."""
     n = spec.nations[iso]
-    base = table.get(iso) or packaged.NationFigures(
-        iso3=iso, name=iso, population=None, gdp_usd_bn=None, milex_usd_bn=None,
-        milex_pct_gdp=None, active_personnel=None, nato=False, eu=False, source="scenario",
-        notes="")
-    over = {k: getattr(n, k) for k in ("population", "gdp_usd_bn", "milex_usd_bn",
-                                       "active_personnel") if getattr(n, k) is not None}
-    return replace(base, **over) if over else base
+    over = {k: getattr(n, k) for k in NATION_FIGURES if getattr(n, k) is not None}
+    base = table.get(iso)
+    return packaged.updated(base, over) if base else packaged.new_nation(iso, over)
 
 
 def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
@@ -322,5 +353,5 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
     return out
 
 
-__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "from_spec",
-           "load_scenario", "parse_scenario"]
+__all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "apply_overrides",
+           "from_spec", "load_scenario", "parse_scenario"]

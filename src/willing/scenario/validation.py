@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from willing.scenario.errors import PathPart, Problem
@@ -79,9 +80,68 @@ def _message(root: type[BaseModel], err: ErrorDetails, path: tuple[PathPart, ...
         return f"unknown {str(ctx.get('discriminator', 'tag')).strip(chr(39))} " \
                f"'{ctx.get('tag')}'; valid: {valid}"
     msg = err["msg"]
-    if "input" in err and not isinstance(err["input"], dict | list):
-        msg += f", got {err['input']!r}"
-    return msg
+    given = err.get("input")
+    if isinstance(given, bool) and kind in NUMBER_ERRORS:
+        msg = "true/false is not a number"
+    elif "input" in err and not isinstance(given, dict | list):
+        shown = repr(given)
+        if len(shown) > 80:  # a value may be most of a megabyte file
+            shown = f"{shown[:70]}… ({len(shown):,} characters)"
+        msg += f", got {shown}"
+    numbers = number_range(root, err["loc"]) if kind in NUMBER_ERRORS else None
+    return f"{msg}; valid: {numbers}" if numbers else msg
+
+
+NUMBER_ERRORS = frozenset({
+    "int_type", "int_parsing", "int_from_float", "float_type", "float_parsing", "finite_number",
+    "greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+"""Pydantic error types of a number field: their message also says the field's range."""
+
+
+def number_range(root: type[BaseModel], loc: Sequence[PathPart]) -> str | None:
+    """`a whole number from 0 to 10,000`: the range a number field declares, for its message.
+
+    `loc` is pydantic's own error location (with union tags), so the field is found in the
+    model the value was validated against.
+    """
+    if not loc:
+        return None
+    parent: Any = root
+    for step in loc[:-1]:
+        parent = _child(parent, step)
+        if parent is None:
+            return None
+    annotation, metadata = _leaf(parent, loc[-1])
+    kinds = {a for a in (*typing.get_args(annotation), annotation) if a in (int, float)}
+    if not kinds:
+        return None
+    bounds = {name: getattr(m, name) for m in metadata for name in ("ge", "gt", "le", "lt")
+              if getattr(m, name, None) is not None}
+    what = "a whole number" if kinds == {int} else "a number"
+    low = (f"from {_num(bounds['ge'])}" if "ge" in bounds else
+           f"greater than {_num(bounds['gt'])}" if "gt" in bounds else "")
+    high = (f"to {_num(bounds['le'])}" if "le" in bounds and "ge" in bounds else
+            f"at most {_num(bounds['le'])}" if "le" in bounds else
+            f"less than {_num(bounds['lt'])}" if "lt" in bounds else "")
+    return " ".join(s for s in (what, low, "and" if low and high and "ge" not in bounds else "",
+                                high) if s)
+
+
+def _leaf(parent: Any, step: PathPart) -> tuple[Any, list[Any]]:
+    """The annotation of what sits under `step`, and its constraints (`Ge`, `Le`, ...)."""
+    for model in _models_in(parent):
+        for name, field in model.model_fields.items():
+            if step in (name, field.alias):
+                return field.annotation, list(field.metadata)
+    annotation = _child(parent, step)
+    if typing.get_origin(annotation) is typing.Annotated:
+        inner, *extra = typing.get_args(annotation)
+        return inner, [c for m in extra for c in (m.metadata if isinstance(m, FieldInfo) else [m])]
+    return annotation, []
+
+
+def _num(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def problems_from(exc: ValidationError, doc: Any, root: type[BaseModel],

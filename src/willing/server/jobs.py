@@ -52,27 +52,54 @@ def stress_available() -> bool:
     return hasattr(robust, "stress")
 
 
+class LimitExceeded(Exception):
+    """A job refused because the queue, or its owner's share of it, is full (HTTP 429)."""
+
+
+ACTIVE = ("queued", "running")
+KEPT_FINISHED = 1000
+"""Finished jobs remembered for their status (the oldest are forgotten; their runs stay stored)."""
+
+
 class Jobs:
-    """A small thread pool of jobs (2 workers: the machine the service targets has 2 cores)."""
+    """A small thread pool of jobs (2 workers: the machine the service targets has 2 cores)
+    behind a bounded queue: at most `max_queued` jobs queued or running at once."""
 
     def __init__(self, store: Store, on_bundle: Callable[[int, dict[str, Any]], None],
-                 workers: int = 2) -> None:
+                 workers: int = 2, max_queued: int = 8) -> None:
         self.store = store
         self.on_bundle = on_bundle
+        self.max_queued = max_queued
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="willing-job")
 
-    def start(self, kind: str, params: dict[str, Any], owner: str) -> Job:
+    def start(self, kind: str, params: dict[str, Any], owner: str, max_active: int = 1) -> Job:
+        """Queue a job, unless the queue holds `max_queued` jobs or `owner` has `max_active`."""
         if kind == "stress" and not stress_available():
             raise ValueError("stress runs need willing.robust, which this build does not have")
         if kind not in ("plan", "stress"):
             raise ValueError(f"unknown job kind '{kind}'; valid: plan, stress")
         job = Job(uuid.uuid4().hex[:12], kind, params, owner)
         with self.lock:
+            active = [j for j in self.jobs.values() if j.status in ACTIVE]
+            if len(active) >= self.max_queued:
+                raise LimitExceeded(f"the job queue is full ({len(active)} jobs queued or "
+                                    "running); retry when one has finished")
+            mine = sum(j.owner == owner for j in active)
+            if mine >= max_active:
+                raise LimitExceeded(f"{owner} has {mine} job(s) queued or running, the most "
+                                    f"their role may have at once ({max_active}); retry when "
+                                    "one has finished")
+            self._forget_finished()
             self.jobs[job.id] = job
         self.pool.submit(self._run, job)
         return job
+
+    def _forget_finished(self) -> None:
+        finished = [k for k, j in self.jobs.items() if j.status not in ACTIVE]
+        for k in finished[:max(0, len(finished) - KEPT_FINISHED + 1)]:
+            del self.jobs[k]
 
     def get(self, job_id: str) -> Job | None:
         with self.lock:
@@ -155,4 +182,4 @@ PIVOTAL_SAMPLES = 1000
 errors near 1e-4 of coverage on the packaged scenario, well below the gaps between nations)."""
 
 
-__all__ = ["Job", "Jobs", "stress_available"]
+__all__ = ["Job", "Jobs", "LimitExceeded", "stress_available"]

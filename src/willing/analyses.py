@@ -1,0 +1,129 @@
+"""The registry of analyses: one registration each, and the CLI, store, report and service follow.
+
+An analysis is registered once with its name (the CLI command and the stored run's command),
+its function, its result type (whose declared parts give the JSON and the releasability filter,
+see `willing.results`), its CLI command (a Typer function: its parameters are the options) and,
+when the report shows it, its report section builder. From the registry:
+
+- the CLI mounts every registered command (`willing.cli` subscribes with `on_register`);
+- the CLI stores a run exactly when its command is a registered analysis;
+- the report bundle runs each analysis that reads a plan (`of_plan`) and takes the slow ones
+  from the store (`from_store`), and the report shows each one's section (`report`);
+- the web service filters a stored run, or a bundle, by the parts its result type declares.
+
+The CLI command and the report builder may be given as `module:attribute` strings, resolved on
+first use, so that registering an analysis imports neither Typer nor plotly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pkgutil import resolve_name
+from typing import Any
+
+from willing.buildup import BuildupResult, buildup
+from willing.burden import BurdenSharing, burden_sharing
+from willing.command import CommandStructure, command_structure
+from willing.contingency import ContingencyResult, contingency
+from willing.forcegen import PlanResult, plan
+from willing.results import Nested, Part, Result
+from willing.robust import PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
+from willing.sustain import SustainResult, sustain
+
+Ref = str | Callable[..., Any]
+"""A callable, or its `module:attribute` name."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis: what it is called, what it computes and where it shows."""
+
+    name: str  # the CLI command, and the `command` of the runs it stores
+    run: Callable[..., Any]  # the Python API function
+    result: type[Result]  # what `run` returns
+    cli: Ref  # the Typer command function (its parameters are the CLI options)
+    of_plan: Callable[[PlanResult], Result] | None = None  # the analysis of one plan, for reports
+    report: Ref | None = None  # the report section builder: bundle → Section | None
+    from_store: bool = False  # too slow for every report: shown when the store has a run
+    many: str | None = None  # the payload key of a list of results (plan --all-states: plans)
+
+    @property
+    def command(self) -> Callable[..., Any]:
+        return _resolve(self.cli)
+
+    @property
+    def section(self) -> Callable[[dict[str, Any]], Any] | None:
+        return None if self.report is None else _resolve(self.report)
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """The declared parts of a stored run's payload (one result, or a list under `many`)."""
+        own = self.result.PARTS
+        return own if self.many is None else (*own, Nested(self.many, own, many=True))
+
+    @property
+    def summary(self) -> str:
+        """The first line of the function's docstring."""
+        return (self.run.__doc__ or self.name).strip().splitlines()[0]
+
+
+_REGISTRY: dict[str, Analysis] = {}
+_LISTENERS: list[Callable[[Analysis], None]] = []
+
+
+def register(analysis: Analysis) -> Analysis:
+    """Add an analysis; a name registered twice is an error (two commands cannot share it)."""
+    if analysis.name in _REGISTRY:
+        raise ValueError(f"analysis '{analysis.name}' is already registered")
+    _REGISTRY[analysis.name] = analysis
+    for listen in _LISTENERS:
+        listen(analysis)
+    return analysis
+
+
+def unregister(name: str) -> None:
+    """Remove an analysis from the registry (commands already mounted stay mounted)."""
+    _REGISTRY.pop(name, None)
+
+
+def on_register(listen: Callable[[Analysis], None]) -> None:
+    """Call `listen` with every analysis registered so far and every one registered later."""
+    _LISTENERS.append(listen)
+    for a in list(_REGISTRY.values()):
+        listen(a)
+
+
+def registered() -> list[Analysis]:
+    """Every analysis, in registration order (the report's order of sections)."""
+    return list(_REGISTRY.values())
+
+
+def get(name: str) -> Analysis | None:
+    return _REGISTRY.get(name)
+
+
+def _resolve(ref: Ref) -> Callable[..., Any]:
+    out: Callable[..., Any] = resolve_name(ref) if isinstance(ref, str) else ref
+    return out
+
+
+register(Analysis("plan", plan, PlanResult, "willing.cli.plan:plan_cmd", many="plans"))
+register(Analysis("burden", burden_sharing, BurdenSharing, "willing.cli.structure:burden_cmd",
+                  of_plan=burden_sharing, report="willing.report.figures:burden"))
+register(Analysis("command", command_structure, CommandStructure,
+                  "willing.cli.structure:command_cmd", of_plan=command_structure,
+                  report="willing.report.extra:command_tree"))
+register(Analysis("contingency", contingency, ContingencyResult,
+                  "willing.cli.phases:contingency_cmd"))
+register(Analysis("buildup", buildup, BuildupResult, "willing.cli.phases:buildup_cmd",
+                  of_plan=buildup, report="willing.report.extra:buildup"))
+register(Analysis("sustain", sustain, SustainResult, "willing.cli.phases:sustain_cmd",
+                  of_plan=sustain, report="willing.report.extra:sustain"))
+register(Analysis("stress", stress, StressResult, "willing.cli.robust:stress_cmd",
+                  report="willing.report.extra:stress", from_store=True))
+register(Analysis("pivotal", pivotal, PivotalResult, "willing.cli.robust:pivotal_cmd",
+                  report="willing.report.extra:pivotal", from_store=True))
+register(Analysis("sweep", sweep, SweepResult, "willing.cli.robust:sweep_cmd"))
+
+__all__ = ["Analysis", "get", "on_register", "register", "registered", "unregister"]

@@ -137,7 +137,7 @@ class CommandStructure(Result):
         Field("force_hq", lambda c: {"leads": list(c.force_leads), "basis": c.force_lead_basis},
               public=("leads",), text=("basis",)),
         Table("components", public=("lead",), text=("reason",), title="Component commands"),
-        Table("formations", public=("framework",), text=("label",),
+        Table("formations", public=("framework",), text=("label", "contributors"),
               public_rows=lambda r: not r.get("inserted")),
         Table("caveats", nation="nation"),
         Table("checks", text=("detail",), title="Checks"),

@@ -134,7 +134,8 @@ def test_the_adding_a_catalogue_attribute_example_runs(data: Path) -> None:
     # and the value is checked like every other: a bad one names its place
     path.write_text(path.read_text(encoding="utf-8").replace(
         "," + next(iter(cells.values())) + "\n", ",-5\n", 1), encoding="utf-8")
-    assert re.search(rf"capabilities\.csv:\d+:14 \S+\.{name}: -5 is out of range; valid: a "
+    column_no = lines[0].count(",") + 1  # the new column, the last
+    assert re.search(rf"capabilities\.csv:\d+:{column_no} \S+\.{name}: -5 is out of range; valid: a "
                      r"number ≥ 0", _error(data, "capabilities"))
 
 

@@ -193,7 +193,57 @@ def check_participation_fixed(block: str) -> None:
     assert set(r.allocation["nation"]) == {"GBR"}  # the lead; POL alone would be leaderless
 
 
+def battlegroup() -> ForceModel:
+    """One surge infantry battalion in the north; LTU (lead) pledges 2 infantry companies, LVA
+    (member) 1: a quarter of a battalion each, formed units at the default rules (framework
+    share ½, at most 4 nations)."""
+    company = {"capability": "infantry-company", "count": 2, "rotation": 1,
+               "readiness_days": 10, "regions": ["north"]}
+    sc = scenario(mission_lines=land(req(count=1, duration="surge")),
+                  nations={"LTU": nation(company),
+                           "LVA": nation(company | {"count": 1}, tier="member", hq=False)})
+    return build_model(sc, "calm").fm
+
+
+SUB = {n: f"x[{n}-1,inf]" for n in ("LTU", "LVA")}
+FORMED_ROWS: dict[str, dict[str, Row]] = {
+    "formation_size": {"formation_size[inf]": (0.0, 0.0, {
+        SUB["LTU"]: 0.25, SUB["LVA"]: 0.25, "w[LTU,inf]": -1.0, "w[LVA,inf]": -1.0})},
+    "framework_share": {f"framework_share[{n},inf]": (0.0, INF, {SUB[n]: 0.25,
+                                                                 f"w[{n},inf]": -0.5})
+                        for n in SUB},
+    "formation_member": {  # v's coefficient: the battalions the nation's companies make
+        "formation_member[LTU,inf]": (-INF, 0.0, {SUB["LTU"]: 0.25, "v[LTU,inf]": -0.5}),
+        "formation_member[LVA,inf]": (-INF, 0.0, {SUB["LVA"]: 0.25, "v[LVA,inf]": -0.25})},
+    "formation_nations": {"formation_nations[inf]": (-INF, 0.0, {
+        "v[LTU,inf]": 1.0, "v[LVA,inf]": 1.0, "w[LTU,inf]": -4.0, "w[LVA,inf]": -4.0})},
+}
+FORMED_COLUMNS: dict[str, dict[str, tuple[float, bool]]] = {
+    # LTU's 2 companies frame at most 2 / 4 / ½ = 1 battalion; LVA's 1 company none
+    "w": {"w[LTU,inf]": (1.0, True), "w[LVA,inf]": (0.0, True)},
+    "v": {"v[LTU,inf]": (1.0, True), "v[LVA,inf]": (1.0, True)},
+}
+
+
+def check_formed(block: str) -> None:
+    """The formed-unit blocks on `battlegroup`; on `tiny`, which has no sub-units, none."""
+    model = battlegroup()
+    if block in FORMED_COLUMNS:
+        span = model.cols[block]
+        got = {model.col_names[c]: (float(model.milp.col_hi[c]), bool(model.milp.integer[c]))
+               for c in range(span.start, span.stop)}
+        assert got == FORMED_COLUMNS[block]
+        assert tiny().cols.size(block) == 0
+    else:
+        assert rows_of(model, block) == pytest.approx(FORMED_ROWS[block])
+        assert rows_of(tiny(), block) == {}
+    # the demand row counts formed units, and the companies only through them
+    assert rows_of(model, "demand") == {"demand[inf]": (1.0, 1.0, {
+        "w[LTU,inf]": 1.0, "w[LVA,inf]": 1.0, "u[inf]": 1.0})}
+
+
 CHECKS: dict[str, Callable[[str], None]] = {
+    **dict.fromkeys([*FORMED_ROWS, *FORMED_COLUMNS], check_formed),
     **dict.fromkeys(EXPECTED_ROWS, check_rows),
     **dict.fromkeys(EXPECTED_COLUMNS, check_columns),
     "unmet_fixed": check_unmet_fixed,
@@ -226,11 +276,13 @@ def test_the_lists_of_blocks_follow_the_registry() -> None:
     from willing.forcegen.blocks import in_stage, in_subproblem, sliced
     from willing.forcegen.decompose import SHARED_BLOCKS
 
-    assert in_stage("unmet") == ("pledge_capacity", "demand", "rotation_floor")
+    assert in_stage("unmet") == ("pledge_capacity", "demand", "formation_size", "framework_share",
+                                 "formation_member", "formation_nations", "rotation_floor")
     assert SHARED_BLOCKS == sliced("shared") == ("pledge_capacity", "rotation_floor")
     assert sliced("none") == ("fair_share",)
-    assert in_subproblem() == ("demand", "participation", "participation_pool",
-                               "participation_floor")
+    assert in_subproblem() == ("demand", "formation_size", "framework_share",
+                               "formation_member", "formation_nations", "participation",
+                               "participation_pool", "participation_floor")
 
 
 @pytest.mark.parametrize(("change", "message"), [

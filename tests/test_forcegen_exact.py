@@ -7,10 +7,14 @@ from HiGHS. Random scenarios come from the synthetic generator at small sizes, s
 every kind of caveat (regions, roles, states, conditions, readiness, rotation, substitutes),
 with random access rules added to their regions (admitted nations, states, components,
 roles, stay limits).
+Formed units are checked on random battlegroups of whole battalions and companies: the
+reference counts sub-units in whole multiples of the least common multiple of their sizes,
+where willing counts fractions of a unit.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -20,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import willing
+from test_forcegen import land, nation, scenario
 from willing import sizing
 from willing.scenario import Scenario, from_spec
 from willing.scenario.model import ScenarioSpec
@@ -52,21 +57,33 @@ def reference_unmet(sc: Scenario, state: str) -> dict[str, int]:
                 return True
         return False
 
-    def fits(p: willing.scenario.PledgeRecord, r: sizing.Requirement) -> bool:
-        cap = sc.catalogue[p.capability]
-        return ((p.capability == r.capability or r.capability in cap.substitutes)
-                and r.region in p.regions and (not p.roles or r.role in p.roles)
+    def is_a(cid: str, r: sizing.Requirement) -> bool:
+        return cid == r.capability or r.capability in sc.catalogue[cid].substitutes
+
+    def allowed(p: willing.scenario.PledgeRecord, r: sizing.Requirement) -> bool:
+        return (r.region in p.regions and (not p.roles or r.role in p.roles)
                 and p.readiness_days <= r.required_by_day and not barred(p, r))
+
+    def fits(p: willing.scenario.PledgeRecord, r: sizing.Requirement) -> bool:
+        return sc.catalogue[p.capability].parent is None and is_a(p.capability, r) and allowed(p, r)
+
+    def joins(p: willing.scenario.PledgeRecord, r: sizing.Requirement) -> bool:
+        parent = sc.catalogue[p.capability].parent
+        return parent is not None and is_a(parent, r) and allowed(p, r)
 
     prob = pulp.LpProblem("reference", pulp.LpMaximize)
     x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", 0, r.count, pulp.LpInteger)
          for i, p in enumerate(pledges) for j, r in enumerate(reqs) if fits(p, r)}
+    s = {(i, j): pulp.LpVariable(f"s_{i}_{j}", 0, p.count, pulp.LpInteger)
+         for i, p in enumerate(pledges) for j, r in enumerate(reqs) if joins(p, r)}
     for i, p in enumerate(pledges):
         use = [(v, p.rotation if reqs[j].duration == "enduring" else 1.0)
-               for (pi, j), v in x.items() if pi == i]
+               for (pi, j), v in (*x.items(), *s.items()) if pi == i]
         if use:
             prob += pulp.LpAffineExpression(use) <= p.count
-    filled = {j: pulp.lpSum(v for (_, jj), v in x.items() if jj == j) for j in range(len(reqs))}
+    formed = _formed_units(sc, prob, pledges, reqs, s)
+    filled = {j: pulp.lpSum(v for (_, jj), v in x.items() if jj == j) + formed[j]
+              for j in range(len(reqs))}
     for j, r in enumerate(reqs):
         prob += filled[j] <= r.count
     out: dict[str, int] = {}
@@ -102,6 +119,34 @@ def with_access_rules(spec: dict[str, Any], seed: int) -> dict[str, Any]:
     return spec
 
 
+def _formed_units(sc: Scenario, prob: pulp.LpProblem, pledges: list[Any], reqs: list[Any],
+                  s: dict[tuple[int, int], pulp.LpVariable]) -> dict[int, Any]:
+    """Units formed on each requirement out of the sub-units `s`, under the scenario's rules:
+    sizes in sub-units of 1/l of a unit (l the least common multiple of the sub-units per
+    parent), a framework nation per unit with its least share, at most K nations."""
+    rules = sc.spec.defaults.formations
+    per = {i: sc.catalogue[pledges[i].capability].per_parent or 1 for i, _ in s}
+    lcm = math.lcm(*per.values()) if per else 1
+    out: dict[int, Any] = {}
+    for j in range(len(reqs)):
+        mine = [(i, v) for (i, jj), v in s.items() if jj == j]
+        members = sorted({pledges[i].nation for i, _ in mine})
+        if not members:
+            out[j] = 0
+            continue
+        w = {n: pulp.LpVariable(f"w_{n}_{j}", 0, reqs[j].count, pulp.LpInteger) for n in members}
+        b = {n: pulp.LpVariable(f"b_{n}_{j}", cat=pulp.LpBinary) for n in members}
+        parts = {n: pulp.lpSum(v * (lcm // per[i]) for i, v in mine if pledges[i].nation == n)
+                 for n in members}
+        prob += pulp.lpSum(parts.values()) == lcm * pulp.lpSum(w.values())
+        for n in members:
+            prob += parts[n] >= rules.framework_share_min * lcm * w[n]
+            prob += parts[n] <= lcm * reqs[j].count * b[n]
+        prob += pulp.lpSum(b.values()) <= rules.max_nations * pulp.lpSum(w.values())
+        out[j] = pulp.lpSum(w.values())
+    return out
+
+
 def willing_unmet(sc: Scenario, state: str) -> dict[str, int]:
     req = willing.plan(sc, state).requirements
     return {str(k): int(v) for k, v in req.groupby("priority")["unmet"].sum().items()}
@@ -122,3 +167,38 @@ def test_packaged_scenario_matches_in_every_state() -> None:
     sc = willing.load_scenario()
     for state in sc.states:
         assert willing_unmet(sc, state) == reference_unmet(sc, state), state
+
+
+SUB_UNITS = ("infantry-company", "armoured-company")  # 4 to a battalion; armour may stand in
+
+
+@st.composite
+def battlegroups(draw: st.DrawFn) -> Scenario:
+    """One to three infantry-battalion requirements (north or south, enduring or surge, of
+    each priority) and three to six nations pledging battalions and companies with random
+    regions and rotations, under random formation rules."""
+    region = st.sampled_from([["north"], ["south"], ["north", "south"]])
+    reqs = [{"rule": "explicit", "id": f"r{k}", "capability": "infantry-battalion",
+             "count": draw(st.integers(1, 3)), "region": draw(st.sampled_from(["north", "south"])),
+             "role": "deterrence", "required_by_day": 30,
+             "priority": draw(st.sampled_from(TIERS)),
+             "duration": draw(st.sampled_from(["enduring", "surge"]))}
+            for k in range(draw(st.integers(1, 3)))]
+    nations: dict[str, Any] = {}
+    for iso in ("LTU", "LVA", "EST", "FIN", "NOR", "DNK")[:draw(st.integers(3, 6))]:
+        pledges = [{"capability": draw(st.sampled_from(SUB_UNITS)), "count": draw(st.integers(1, 6)),
+                    "rotation": draw(st.sampled_from([1, 2, 3])), "readiness_days": 10,
+                    "regions": draw(region)} for _ in range(draw(st.integers(1, 2)))]
+        if draw(st.booleans()):
+            pledges.append({"capability": "infantry-battalion", "count": draw(st.integers(1, 3)),
+                            "rotation": 1, "readiness_days": 10, "regions": draw(region)})
+        nations[iso] = nation(*pledges)
+    rules = {"framework_share_min": draw(st.sampled_from([0.25, 0.5, 0.75, 1.0])),
+             "max_nations": draw(st.integers(1, 4))}
+    return scenario(mission_lines=land(*reqs), nations=nations, defaults={"formations": rules})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=battlegroups())
+def test_formed_units_match_an_independent_cbc_model(sc: Scenario) -> None:
+    assert willing_unmet(sc, "calm") == reference_unmet(sc, "calm")

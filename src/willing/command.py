@@ -10,6 +10,8 @@ written by hand.
         ├── component-level HQ units (e.g. the maritime component HQ)
         └── one formation per region (a multinational brigade, air or maritime task group,
             training group) under the framework nation that brings most of its units
+            ├── formed units: a framework nation's unit completed with other nations'
+            │   sub-units (companies, batteries, flights), as force generation formed them
             └── national units, one node per deployed unit, with their region
 
 When a commander would have more direct subordinates than the span-of-control limit,
@@ -135,7 +137,7 @@ class CommandStructure(Result):
         Field("force_hq", lambda c: {"leads": list(c.force_leads), "basis": c.force_lead_basis},
               public=("leads",), text=("basis",)),
         Table("components", public=("lead",), text=("reason",), title="Component commands"),
-        Table("formations", public=("framework",), text=("label",),
+        Table("formations", public=("framework",), text=("label", "contributors"),
               public_rows=lambda r: not r.get("inserted")),
         Table("caveats", nation="nation"),
         Table("checks", text=("detail",), title="Checks"),
@@ -203,6 +205,7 @@ def command_structure(result: PlanResult, thresholds: Thresholds | None = None) 
         g.add_edge(ROOT, comp)
 
     hq_level = {c: cap.hq_level for c, cap in result.scenario.catalogue.items()}
+    per_parent = {c: cap.per_parent for c, cap in result.scenario.catalogue.items()}
     commander = []
     for k, row in enumerate(units.to_dict("records")):
         level = hq_level.get(row["requirement_capability"])
@@ -218,11 +221,20 @@ def command_structure(result: PlanResult, thresholds: Thresholds | None = None) 
                            inserted=False, order=len(g),
                            label=f"{ECHELON.get(comp, 'Task Group')} {region}")
                 g.add_edge(comp, parent)
+        formed = row.get("formed_unit")
+        if isinstance(formed, str):  # a sub-unit: under its formed unit, which counts as one
+            if formed not in g:
+                g.add_node(formed, kind="formation", formed=True, component=comp, region=region,
+                           inserted=False, nation=row["framework"], order=len(g),
+                           label=f"Formed {row['requirement_capability']} {formed}")
+                g.add_edge(parent, formed)
+            parent = formed
         commander.append(parent)
+        share = 1.0 / (per_parent.get(row["capability"]) or 1)
         g.add_node(row["unit"], kind="unit", nation=nation, component=comp, region=region,
                    capability=row["capability"], requirement=row["requirement"],
                    pledge=row["pledge"], role=row["role"], personnel=int(row["personnel"]),
-                   units=1, order=k, census=Counter({nation: 1}),
+                   units=1, order=k, census=Counter({nation: share}),
                    personnel_by=Counter({nation: int(row["personnel"])}),
                    label=f"{nation} {row['capability']}" + (
                        f" as {row['requirement_capability']}"
@@ -234,8 +246,11 @@ def command_structure(result: PlanResult, thresholds: Thresholds | None = None) 
             for iso, n in result.scenario.spec.nations.items()}
     for _, d in g.nodes(data=True):
         if d["kind"] == "formation":
-            d["nation"] = _framework(d["census"], d["personnel_by"], able)
+            if not d.get("formed"):  # a formed unit's framework is force generation's
+                d["nation"] = _framework(d["census"], d["personnel_by"], able)
             d["label"] += f" — framework {d['nation']}"  # a regional formation has units
+            if d.get("formed"):
+                d["label"] += ", contributors " + ", ".join(_contributors(d))
     _limit_span(g, ROOT, th.span, able)
     units["commander"] = [next(iter(g.predecessors(u))) for u in units["unit"]]
     units["formation"] = commander
@@ -272,13 +287,14 @@ def _unit_rows(result: PlanResult) -> pd.DataFrame:
     """One row per deployed unit (allocation rows repeated by their unit counts)."""
     a = result.allocation
     cols = ["nation", "pledge", "capability", "requirement", "requirement_capability",
-            "component", "region", "role"]
+            "component", "region", "role", "formed_unit", "framework"]
     if a.empty:
         return pd.DataFrame(columns=["unit", *cols, "personnel", "cost_musd_per_year"])
     ppu = a["personnel"] / a["units"]
     cpu = a["cost_musd_per_year"] / a["units"]
     rep = np.repeat(np.arange(len(a)), a["units"].to_numpy())
-    u = a.iloc[rep][cols].reset_index(drop=True)
+    u = a.iloc[rep].reindex(columns=cols).reset_index(drop=True)  # plans stored before formed
+    # units had no formed_unit column: none of their units is in one
     u["personnel"] = ppu.to_numpy()[rep].round().astype(np.int64)
     u["cost_musd_per_year"] = cpu.to_numpy()[rep]
     k = u.groupby(["pledge", "requirement"]).cumcount() + 1
@@ -304,7 +320,7 @@ def _census(g: nx.DiGraph, node: str) -> None:
 
 
 def _totals(d: dict[str, Any]) -> None:
-    d["units"] = int(sum(d["census"].values()))
+    d["units"] = round(sum(d["census"].values()))  # a sub-unit counts its share of a unit
     d["personnel"] = int(sum(d["personnel_by"].values()))
 
 
@@ -416,15 +432,21 @@ def _components(result: PlanResult, g: nx.DiGraph, comps: list[str], th: Thresho
                                        "verdict", "reason"])
 
 
+def _contributors(d: dict[str, Any]) -> list[str]:
+    """The nations below a formation other than its framework nation."""
+    return sorted(n for n in d["census"] if n != d["nation"])
+
+
 def _formations(g: nx.DiGraph) -> pd.DataFrame:
     rows = [{"formation": n, "label": d["label"], "component": d["component"],
              "region": d["region"], "framework": d["nation"], "inserted": d["inserted"],
              "commander": next(iter(g.predecessors(n))), "subordinates": g.out_degree(n),
-             "units": d["units"], "nations": len(d["census"]), "personnel": d["personnel"]}
+             "units": d["units"], "nations": len(d["census"]), "personnel": d["personnel"],
+             "formed": bool(d.get("formed", False)), "contributors": ",".join(_contributors(d))}
             for n, d in g.nodes(data=True) if d["kind"] == "formation"]
     return pd.DataFrame(rows, columns=["formation", "label", "component", "region", "framework",
                                        "inserted", "commander", "subordinates", "units",
-                                       "nations", "personnel"])
+                                       "nations", "personnel", "formed", "contributors"])
 
 
 def _caveats(result: PlanResult) -> pd.DataFrame:

@@ -95,7 +95,7 @@ def synthetic_spec(nations: int, pledges: int, requirements: int, states: int,
     """The scenario as a plain dict in the YAML file's shape (what `synthetic_scenario` validates)."""
     rng = np.random.default_rng(seed)
     catalogue = packaged.capabilities()
-    caps = sorted(catalogue)
+    caps = sorted(c for c, cap in catalogue.items() if cap.parent is None)  # whole units only
     roles = sorted({ROLE_OF.get(c, "support") for c in caps})
     state_ids = _states(states, rng)
     nation_ids = _nations(nations)

@@ -41,6 +41,7 @@ class PledgeArrays:
     roles: BoolArray  # P × roles, all True when the pledge names no role
     nations: tuple[str, ...]
     capabilities: tuple[str, ...]
+    fraction: FloatArray  # of its parent unit: 1/k for a sub-unit (k per parent), else 1
 
     def __len__(self) -> int:
         return len(self.count)
@@ -88,6 +89,7 @@ def pledge_arrays(scenario: Scenario) -> PledgeArrays:
         personnel=np.array([cat[p.capability].personnel_per_unit for p in ps], dtype=float),
         cost=np.array([cat[p.capability].cost_musd_per_unit_year or 0.0 for p in ps], dtype=float),
         regions=region_m, roles=role_m, nations=nations, capabilities=caps,
+        fraction=np.array([1.0 / (cat[p.capability].per_parent or 1) for p in ps], dtype=float),
     )
 
 
@@ -121,6 +123,19 @@ def substitution_matrix(scenario: Scenario) -> BoolArray:
             if sub in idx:
                 s[idx[c], idx[sub]] = True
     return s
+
+
+def subunit_capability(scenario: Scenario, pa: PledgeArrays,
+                       ra: RequirementArrays) -> BoolArray:
+    """P × J: a sub-unit pledge may join a formed unit filling requirement j when its parent
+    capability (or one the parent may stand in for) is j's."""
+    idx = {c: i for i, c in enumerate(scenario.catalogue)}
+    parent = np.array([idx.get(scenario.catalogue[c].parent or "", -1) for c in pa.capabilities],
+                      dtype=np.int64)[pa.capability]
+    out = np.zeros((len(pa), len(ra)), dtype=bool)
+    has = parent >= 0
+    out[has] = substitution_matrix(scenario)[parent[has]][:, ra.capability]
+    return out
 
 
 def valid_in_state(scenario: Scenario, state: str) -> BoolArray:

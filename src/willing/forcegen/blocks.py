@@ -60,6 +60,8 @@ class ModelIndex:
     fair_nations: IntArray
     fair_share: FloatArray
     lead_share_min: FloatArray  # per component
+    framework_share_min: float = 0.5  # formed units: the framework nation's least share
+    max_nations: int = 4  # formed units: most nations in one
     offset: dict[str, int] = field(default_factory=dict)  # first column of each variable block
 
     def col(self, block: str, local: IntArray) -> IntArray:
@@ -75,7 +77,26 @@ class ModelIndex:
     def upper(self) -> FloatArray:
         """The most units a pair can take: its pool over `use`, at most the demand."""
         return np.minimum(np.floor(self.pa.count[self.pair_p] / self.use + 1e-9),
-                          self.ra.demand[self.pair_j])
+                          np.floor(self.ra.demand[self.pair_j] / self.pair_frac + 1e-9))
+
+    @cached_property
+    def pair_frac(self) -> FloatArray:
+        """The share of a requirement's unit one unit of each pair fills: 1, or 1/k for a
+        sub-unit that fills it only inside a formed unit (k companies to a battalion)."""
+        return self.pa.fraction[self.pair_p]
+
+    @cached_property
+    def subs(self) -> IntArray:
+        """The pairs (x columns) of sub-unit pledges."""
+        return np.nonzero(self.pair_frac < 1.0)[0].astype(np.int64)
+
+    @cached_property
+    def formed(self) -> tuple[IntArray, IntArray]:
+        """The (nation, requirement) pairs with sub-units (as n·n_req + j), one framework
+        column w and one member column v each, and each sub-unit pair's among them."""
+        key = self.pa.nation[self.pair_p[self.subs]] * len(self.ra) + self.pair_j[self.subs]
+        unique, of_sub = np.unique(key, return_inverse=True)
+        return unique.astype(np.int64), of_sub.astype(np.int64)
 
     @cached_property
     def pair_personnel(self) -> FloatArray:

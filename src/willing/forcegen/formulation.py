@@ -41,6 +41,26 @@ def _positions(members: IntArray, size: int) -> IntArray:
     return out
 
 
+def _formed_keys(ix: ModelIndex) -> tuple[IntArray, IntArray]:
+    n_req = len(ix.ra)
+    return ix.formed[0] // n_req, ix.formed[0] % n_req
+
+
+def _formed_most(ix: ModelIndex) -> FloatArray:
+    """Per (nation, requirement) with sub-units: the most parent units its sub-units make,
+    at most the demand."""
+    k = ix.subs
+    most = np.bincount(ix.formed[1], weights=ix.pair_frac[k] * ix.upper[k],
+                       minlength=len(ix.formed[0]))
+    return np.minimum(most, ix.ra.demand[ix.formed[0] % len(ix.ra)])
+
+
+def _framework_upper(ix: ModelIndex) -> FloatArray:
+    """A framework nation frames at most its own sub-units over its least share."""
+    return np.minimum(np.floor(_formed_most(ix) / ix.framework_share_min + 1e-9),
+                      ix.ra.demand[ix.formed[0] % len(ix.ra)])
+
+
 # -- variables, in column order ------------------------------------------------------------
 
 def _all_requirements(ix: ModelIndex) -> tuple[IntArray]:
@@ -54,6 +74,12 @@ for _v in (
                   EVERY_STAGE),
     VariableBlock("u", "unmet units of requirement j", ("requirement",), _all_requirements,
                   lambda ix: ix.ra.demand.astype(float), "continuous", EVERY_STAGE),
+    VariableBlock("w", "units of requirement j formed by framework nation n out of sub-units",
+                  ("nation", "requirement"), lambda ix: _formed_keys(ix), _framework_upper,
+                  "integer", EVERY_STAGE),
+    VariableBlock("v", "nation n has sub-units in the formed units of requirement j",
+                  ("nation", "requirement"), lambda ix: _formed_keys(ix),
+                  lambda ix: _ones(len(ix.formed[0])), "binary", EVERY_STAGE),
     VariableBlock("y", "nation n takes part in component m", ("nation", "component"),
                   lambda ix: (ix.nm_nation, ix.nm_comp), lambda ix: _ones(len(ix.nm_nation)),
                   "binary", WHOLE_MODEL),
@@ -87,16 +113,74 @@ def pledge_capacity(ix: ModelIndex) -> Rows:
 
 
 def demand(ix: ModelIndex) -> Rows:
-    n_req, n_pairs = len(ix.ra), len(ix.pair_p)
+    """Whole units and formed units count one each; sub-units count through their formed unit."""
+    n_req = len(ix.ra)
     j_all = np.arange(n_req, dtype=np.int64)
     d = ix.ra.demand.astype(float)
-    return Rows(np.concatenate([ix.pair_j, j_all]),
-                np.concatenate([ix.col("x", ix.xs), ix.col("u", j_all)]),
-                np.concatenate([_ones(n_pairs), _ones(n_req)]), d, d, (j_all,))
+    whole = np.nonzero(ix.pair_frac >= 1.0)[0]
+    w_j = ix.formed[0] % n_req
+    w_idx = np.arange(len(w_j), dtype=np.int64)
+    return Rows(np.concatenate([ix.pair_j[whole], w_j, j_all]),
+                np.concatenate([ix.col("x", whole), ix.col("w", w_idx), ix.col("u", j_all)]),
+                _ones(len(whole) + len(w_j) + n_req), d, d, (j_all,))
+
+
+def formation_size(ix: ModelIndex) -> Rows | None:
+    """One row per requirement with sub-units: they make whole formed units, no fraction left."""
+    if not len(ix.subs):
+        return None
+    n_req = len(ix.ra)
+    w_j = ix.formed[0] % n_req
+    reqs, row = np.unique(np.concatenate([ix.pair_j[ix.subs], w_j]), return_inverse=True)
+    w_idx = np.arange(len(w_j), dtype=np.int64)
+    return Rows(row.astype(np.int64), np.concatenate([ix.col("x", ix.subs), ix.col("w", w_idx)]),
+                np.concatenate([ix.pair_frac[ix.subs], -_ones(len(w_j))]), np.zeros(len(reqs)),
+                np.zeros(len(reqs)), (reqs.astype(np.int64),))
+
+
+def _per_formed(ix: ModelIndex, block: str, coef: FloatArray, lo: FloatArray,
+                hi: FloatArray) -> Rows | None:
+    """Rows per (nation, requirement) with sub-units: the nation's sub-units there, each as
+    its fraction f of a unit, plus `coef` times its own column of `block` (w or v)."""
+    if not len(ix.subs):
+        return None
+    f_idx = np.arange(len(ix.formed[0]), dtype=np.int64)
+    return Rows(np.concatenate([ix.formed[1], f_idx]),
+                np.concatenate([ix.col("x", ix.subs), ix.col(block, f_idx)]),
+                np.concatenate([ix.pair_frac[ix.subs], coef]), lo, hi, _formed_keys(ix))
+
+
+def framework_share(ix: ModelIndex) -> Rows | None:
+    """One row per (nation, requirement) with sub-units."""
+    n_f = len(ix.formed[0])
+    return _per_formed(ix, "w", np.full(n_f, -ix.framework_share_min), np.zeros(n_f),
+                       np.full(n_f, INF))
+
+
+def formation_member(ix: ModelIndex) -> Rows | None:
+    """One row per (nation, requirement) with sub-units; the coefficient of v is the most the
+    nation's sub-units can fill there, which keeps the relaxation tight."""
+    n_f = len(ix.formed[0])
+    return _per_formed(ix, "v", -_formed_most(ix), np.full(n_f, -INF), np.zeros(n_f))
+
+
+def formation_nations(ix: ModelIndex) -> Rows | None:
+    """One row per requirement with sub-units."""
+    if not len(ix.subs):
+        return None
+    f_j = ix.formed[0] % len(ix.ra)
+    reqs, row = np.unique(f_j, return_inverse=True)
+    f_idx = np.arange(len(f_j), dtype=np.int64)
+    row = row.astype(np.int64)
+    return Rows(np.concatenate([row, row]), np.concatenate([ix.col("v", f_idx),
+                                                             ix.col("w", f_idx)]),
+                np.concatenate([_ones(len(f_j)), np.full(len(f_j), -float(ix.max_nations))]),
+                np.full(len(reqs), -INF), np.zeros(len(reqs)), (reqs.astype(np.int64),))
 
 
 def participation(ix: ModelIndex) -> Rows:
-    """One row per (nation, requirement): Σ_{p∈n} x[p,j] ≤ min(d[j], Σ ub)·y[n,m].
+    """One row per (nation, requirement): Σ_{p∈n} f·x[p,j] ≤ min(d[j], Σ f·ub)·y[n,m], f the
+    share of a unit each unit fills (1, or 1/k for a sub-unit).
 
     Per requirement rather than per pledge: the coefficient of y is then at most d[j], which
     keeps the LP relaxation of the nation count tight (a per-pledge big-M of the whole pool
@@ -105,13 +189,14 @@ def participation(ix: ModelIndex) -> Rows:
     n_req = len(ix.ra)
     pair_n = ix.pa.nation[ix.pair_p]
     nj_unique, nj_of_pair = np.unique(pair_n * n_req + ix.pair_j, return_inverse=True)
-    cap = np.minimum(np.bincount(nj_of_pair, weights=ix.upper), ix.ra.demand[nj_unique % n_req])
+    cap = np.minimum(np.bincount(nj_of_pair, weights=ix.upper * ix.pair_frac),
+                     ix.ra.demand[nj_unique % n_req])
     nj_nm = np.zeros(len(nj_unique), dtype=np.int64)
     nj_nm[nj_of_pair] = ix.nm_of_pair
     n = len(nj_unique)
     return Rows(np.concatenate([nj_of_pair, np.arange(n)]),
                 np.concatenate([ix.col("x", ix.xs), ix.col("y", nj_nm)]),
-                np.concatenate([_ones(len(ix.pair_p)), -cap]), np.full(n, -INF), np.zeros(n),
+                np.concatenate([ix.pair_frac, -cap]), np.full(n, -INF), np.zeros(n),
                 (nj_unique // n_req, nj_unique % n_req))
 
 
@@ -217,7 +302,7 @@ def lead_share(ix: ModelIndex) -> Rows | None:
     lm = ix.nm_comp[ix.lead_nm]
     s = ix.lead_share_min[lm]
     heaviest = np.zeros(n_req)
-    np.maximum.at(heaviest, ix.pair_j, ix.pair_personnel)
+    np.maximum.at(heaviest, ix.pair_j, ix.pair_personnel / ix.pair_frac)
     comp_pers = np.bincount(ix.ra.component, weights=ix.ra.demand * heaviest, minlength=n_comp)
     big = s * comp_pers[lm] + 1.0
     same = ix.nm_comp[None, :] == lm[:, None]  # n_l × n_y
@@ -264,10 +349,24 @@ for _c in (
     ConstraintBlock("pledge_capacity", "Σ_j a[p,j]·x[p,j] ≤ count[p]; a = rotation for an "
                     "enduring requirement (one deployed needs `rotation` in the pool), 1 for a "
                     "surge one.", ("pledge",), pledge_capacity, EVERY_STAGE, slicing="shared"),
-    ConstraintBlock("demand", "Σ_p x[p,j] + u[j] = d[j]: every unit required is filled or named "
-                    "as a gap.", ("requirement",), demand, EVERY_STAGE, subproblem=True),
-    ConstraintBlock("participation", "Σ_{p∈n} x[p,j] ≤ min(d[j], Σ_p ub[p,j])·y[n,m(j)]: a "
-                    "nation contributing to a requirement takes part in its component.",
+    ConstraintBlock("demand", "Σ_{p whole} x[p,j] + Σ_n w[n,j] + u[j] = d[j]: every unit "
+                    "required is filled, by a whole unit or a formed one, or named as a gap.",
+                    ("requirement",), demand, EVERY_STAGE, subproblem=True),
+    ConstraintBlock("formation_size", "Σ_{q sub-unit} f[q]·x[q,j] = Σ_n w[n,j], f = 1/k (k "
+                    "sub-units per unit): sub-units make whole formed units.", ("requirement",),
+                    formation_size, EVERY_STAGE, subproblem=True),
+    ConstraintBlock("framework_share", "Σ_{q∈n sub-unit} f[q]·x[q,j] ≥ s_f·w[n,j]: a "
+                    "framework nation brings at least framework_share_min of its formed units.",
+                    ("nation", "requirement"), framework_share, EVERY_STAGE, subproblem=True),
+    ConstraintBlock("formation_member", "Σ_{q∈n sub-unit} f[q]·x[q,j] ≤ min(d[j], Σ f·ub)·"
+                    "v[n,j]: a nation with sub-units in a formed unit is one of its nations.",
+                    ("nation", "requirement"), formation_member, EVERY_STAGE, subproblem=True),
+    ConstraintBlock("formation_nations", "Σ_n v[n,j] ≤ K·Σ_n w[n,j]: at most max_nations "
+                    "nations per formed unit.", ("requirement",), formation_nations, EVERY_STAGE,
+                    subproblem=True),
+    ConstraintBlock("participation", "Σ_{p∈n} f[p]·x[p,j] ≤ min(d[j], Σ_p f[p]·ub[p,j])·"
+                    "y[n,m(j)] (f = 1 for a whole unit): a nation contributing to a requirement "
+                    "takes part in its component.",
                     ("nation", "requirement"), participation, WHOLE_MODEL, subproblem=True),
     ConstraintBlock("participation_pool", "Σ_{j∈m} a[p,j]·x[p,j] ≤ count[p]·y[n(p),m]: y is at "
                     "least the share of a pledge's pool its nation uses in the component.",

@@ -119,16 +119,19 @@ class ForceModel:
 
 def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid: np.ndarray,
           lead_ok: np.ndarray, lead_share_min: FloatArray, fair_key: FloatArray,
-          fair_ok: np.ndarray, labels: Mapping[str, Sequence[str]] | None = None) -> ForceModel:
+          fair_ok: np.ndarray, labels: Mapping[str, Sequence[str]] | None = None, *,
+          framework_share_min: float = 0.5, max_nations: int = 4) -> ForceModel:
     """Build the model of one state from every registered block, in registry order.
 
     `compatible` is P × J (all compatibility tests), `valid` the pledges that exist in the
     state, `lead_ok[n]` nations that may lead, `lead_share_min[m]` per component,
     `fair_key[n]` the fair-share key (GDP, …) and `fair_ok[n]` the nations it applies to.
     `labels` name each domain's entries (pledge and requirement ids; by default their
-    indices) for the names HiGHS carries.
+    indices) for the names HiGHS carries. `framework_share_min` and `max_nations` are the rules
+    of units formed out of sub-units (`FormationRules`).
     """
     ix = index(pa, ra, compatible, valid, lead_ok, lead_share_min, fair_key, fair_ok)
+    ix.framework_share_min, ix.max_nations = framework_share_min, max_nations
     spans: dict[str, slice] = {}
     keys: dict[str, tuple[IntArray, ...]] = {}
     upper: list[FloatArray] = []

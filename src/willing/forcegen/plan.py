@@ -46,6 +46,8 @@ def build_model(scenario: Scenario, state: str, fair_share_key: str | None = Non
     pa = arrays.pledge_arrays(scenario)
     ra = arrays.requirement_arrays(scenario, reqs)
     mk = arrays.masks(scenario, pa, ra, state)
+    # sub-unit pledges (companies, …) serve their parent's requirements inside formed units
+    mk = replace(mk, capability=mk.capability | arrays.subunit_capability(scenario, pa, ra))
     valid = arrays.valid_in_state(scenario, state)
     spec = scenario.spec
     tiers = np.array([str(n.tier) for n in spec.nations.values()])
@@ -60,8 +62,10 @@ def build_model(scenario: Scenario, state: str, fair_share_key: str | None = Non
         np.bincount(pa.nation[can_serve], minlength=len(tiers)) > 0)
     key = fair_share_key or spec.fair_share_key
     labels = {"pledge": [p.id for p in scenario.pledges], "requirement": [r.id for r in reqs]}
+    rules = spec.defaults.formations
     fm = build(pa, ra, mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok,
-               labels)
+               labels, framework_share_min=rules.framework_share_min,
+               max_nations=rules.max_nations)
     return Built(reqs, pa, ra, mk, valid, fm)
 
 
@@ -128,7 +132,10 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     x = np.round(fm.values(values, "x")).astype(np.int64)
     used = np.nonzero(x > 0)[0]
     req_df = sizing.frame(reqs, scenario)
-    filled = np.bincount(fm.pair_j[used], weights=x[used], minlength=len(reqs)).astype(np.int64)
+    whole = used[fm.index.pair_frac[used] >= 1.0]
+    w = np.round(fm.values(values, "w")).astype(np.int64)
+    filled = (np.bincount(fm.pair_j[whole], weights=x[whole], minlength=len(reqs))
+              + np.bincount(fm.cols.keys["w"][1], weights=w, minlength=len(reqs))).astype(np.int64)
     req_df["filled"] = filled
     req_df["unmet"] = req_df["count"] - filled
     ppu_req = np.array([scenario.catalogue[r.capability].personnel_per_unit for r in reqs])
@@ -137,10 +144,11 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     req_df["personnel_filled"] = pers_filled.round().astype(np.int64)
 
     pledges = scenario.pledges
+    nations = list(scenario.spec.nations)
+    placed = formed_units(fm, x, w, [r.id for r in reqs], nations)
     rows = []
-    for k in used:
+    for k, units, formed, framework in [*((k, int(x[k]), None, None) for k in whole), *placed]:
         p, j = pledges[fm.pair_p[k]], reqs[fm.pair_j[k]]
-        units = int(x[k])
         cap = scenario.catalogue[p.capability]
         enduring = bool(ra.enduring[fm.pair_j[k]])
         rows.append({
@@ -153,12 +161,13 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
             "personnel": units * cap.personnel_per_unit,
             "cost_musd_per_year": units * (cap.cost_musd_per_unit_year or 0.0),
             "readiness_days": p.readiness_days, "required_by_day": j.required_by_day,
+            "formed_unit": formed, "framework": framework,
         })
     alloc = pd.DataFrame(rows, columns=[
         "state", "nation", "pledge", "capability", "requirement", "requirement_capability",
         "mission_line", "component", "region", "role", "priority", "duration", "units",
         "rotation", "pool_units", "personnel", "cost_musd_per_year", "readiness_days",
-        "required_by_day"])
+        "required_by_day", "formed_unit", "framework"])
 
     gap_rows = []
     for j in np.nonzero(req_df["unmet"].to_numpy() > 0)[0]:
@@ -187,6 +196,47 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
                       gaps=gap_df, by_nation=by_nation, by_component=by_component, leads=leads,
                       solver=info,
                       seconds=time.perf_counter() - t0, requirement_list=reqs)
+
+
+def formed_units(fm: ForceModel, x: np.ndarray, w: np.ndarray, req_ids: list[str],
+                 nations: list[str]) -> list[tuple[int, int, str, str]]:
+    """Which formed unit each allocated sub-unit is in: (x column, sub-units, formed unit,
+    framework nation), formed units named `<requirement>/<framework>-<i>`.
+
+    The model keeps its rules per requirement, over all the formed units there; this splits
+    them into units: each framework's own sub-units go round its units first (so each holds
+    its share), then the other sub-units fill the room left (first fit, the emptiest unit
+    when mixed sizes leave no exact fit).
+    """
+    ix = fm.index
+    fw_n, fw_j = fm.cols.keys["w"]
+    out: dict[tuple[int, str], int] = {}
+    framework_of: dict[str, str] = {}
+    for j in np.unique(fw_j[w > 0]):
+        mine: dict[str, list[str]] = {}  # framework nation → its units
+        for col in np.nonzero((fw_j == j) & (w > 0))[0]:
+            nation = nations[fw_n[col]]
+            mine[nation] = [f"{req_ids[j]}/{nation}-{i + 1}" for i in range(int(w[col]))]
+            framework_of.update(dict.fromkeys(mine[nation], nation))
+        room = {u: 1.0 for units in mine.values() for u in units}
+        copies = [(int(k), nations[ix.pa.nation[ix.pair_p[k]]], float(ix.pair_frac[k]))
+                  for k in ix.subs if ix.pair_j[k] == j for _ in range(int(x[k]))]
+        rest = []
+        turn: dict[str, int] = {}
+        for k, nation, f in copies:
+            units = mine.get(nation, [])
+            name = units[turn.get(nation, 0) % len(units)] if units else ""
+            if name and room[name] >= f - 1e-9:
+                turn[nation] = turn.get(nation, 0) + 1
+                room[name] -= f
+                out[(k, name)] = out.get((k, name), 0) + 1
+            else:
+                rest.append((k, f))
+        for k, f in rest:
+            name = next((u for u in room if room[u] >= f - 1e-9), max(room, key=room.__getitem__))
+            room[name] -= f
+            out[(k, name)] = out.get((k, name), 0) + 1
+    return [(k, n, name, framework_of[name]) for (k, name), n in sorted(out.items())]
 
 
 def _unproven(info: SolveInfo, stage: str, what: str, may: str) -> str:

@@ -112,7 +112,7 @@ class PlanResult(Result):
               public_rows=hosts),
         Table("coverage", title="Coverage"),
         Table("requirements"),
-        Table("allocation", nation="nation"),
+        Table("allocation", nation="nation", text=("formed_unit", "framework")),
         Table("gaps", text=("reason",), title="Gaps"),
         Table("leads", public=("lead",), text=("reason",), title="Leads"),
         Table("by_nation", nation="nation", title="By nation"),

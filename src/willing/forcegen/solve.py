@@ -206,7 +206,7 @@ def solve(fm: ForceModel, ra: RequirementArrays, *, time_limit: float = 60.0,
         stages.append(info)
     final = final[:c.total]
     # units are whole and demand is whole, so unmet is too: drop the solver's 1e-14 noise
-    units = c.columns("x", "u")
+    units = c.columns("x", "u", "w")
     final[units] = np.round(final[units])
 
     status = "optimal" if all(s.status == "optimal" for s in stages) else (
@@ -379,9 +379,9 @@ def _start(fm: ForceModel, x1: np.ndarray) -> np.ndarray:
     """A feasible full solution from a stage-1 allocation: everyone used takes part, and each
     component is led by its largest HQ-capable contributor when that one meets the share."""
     v = np.zeros(fm.cols.total)
+    v[:len(x1)] = x1  # the transport columns: units, unmet and formed units
     x = np.round(fm.values(x1, "x"))
     fm.values(v, "x")[:] = x
-    fm.values(v, "u")[:] = fm.values(x1, "u")
     nm_of_pair, n_y = fm.nm_of_pair, fm.cols.size("y")
     pers = np.bincount(nm_of_pair, weights=x * fm.pair_personnel, minlength=n_y)
     fm.values(v, "y")[:] = np.bincount(nm_of_pair, weights=x, minlength=n_y) > 0

@@ -147,6 +147,17 @@ class Uncertainty(Strict):
     assumption: str | None = None
 
 
+class FormationRules(Strict):
+    """How sub-unit pledges (companies, batteries, flights) form whole units: the rules of a
+    NATO enhanced Forward Presence battlegroup, a framework nation's unit with other nations'
+    sub-units in it (docs/forcegen.md, "Formed units")."""
+
+    framework_share_min: float = Field(
+        0.5, gt=0.0, le=1.0,
+        description="Least share of a formed unit's sub-units its framework nation brings.")
+    max_nations: int = Field(4, ge=1, description="Most nations in one formed unit.")
+
+
 class Defaults(Strict):
     """Scenario-wide pledge defaults, each with its source."""
 
@@ -154,6 +165,7 @@ class Defaults(Strict):
                             description="UK 'rule of three': deployed, preparing, recovering.")
     max_tour_months: int | None = Field(6, ge=1, le=60, strict=True)
     readiness_days: int = Field(30, ge=0, le=3650, strict=True)
+    formations: FormationRules = Field(default_factory=FormationRules)
     source: str | None = None
 
 

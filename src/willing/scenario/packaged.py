@@ -38,6 +38,8 @@ class Capability(Record):
     substitutes: tuple[str, ...]
     source: str
     notes: str
+    parent: str | None  # a sub-unit's parent capability (a company's battalion)
+    per_parent: int | None  # sub-units per parent unit (4 companies to a battalion)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,10 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
     for cid, cap in spec.capabilities.items():
         out += _each("capability", getattr(cap, "substitutes", None) or [], capability_ids,
                      ("capabilities", cid, "substitutes"))
+        parent = getattr(cap, "parent", None)
+        if parent is not None and parent not in capability_ids:
+            out.append(_unknown("capability", parent, capability_ids,
+                                ("capabilities", cid, "parent")))
 
     out += _check_events(spec, states)
     out += _check_entry_points(spec, regions, states)

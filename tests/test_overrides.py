@@ -72,7 +72,7 @@ def test_every_force_option_is_the_base_with_its_overrides(sc: willing.Scenario)
      r"nations\.FRA\.willingness: Input should be less than or equal to 1, got 1\.5"),
     ({"nations.FRA.pledges[0].count": 3},
      r"nations\.FRA\.pledges\[0\]\.count: nations\.FRA\.pledges\[0\]: .*exactly one of 'count' "
-     r"or 'share_of_active'"),
+     r"\(a rotation pool\), 'deployed' \(units kept in theatre\) or 'share_of_active'"),
     ({"mission_lines.land.requirements.land-force.region_split": {"ua-kiev": 1.0}},
      r"region_split: ua-kiev: unknown region 'ua-kiev' \(did you mean 'ua-kyiv'\?\)"),
     ({"uncertainty.us_backstop.x": 1},

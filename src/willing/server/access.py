@@ -184,8 +184,8 @@ class _Seen:
         if not isinstance(r, dict):
             return self.undeclared(r)
         private = () if _public_row(p, r) else p.public
-        return {self.text(k): self.text(x) if k in (*p.text, *private) and isinstance(x, str)
-                else x for k, x in r.items()}
+        return {self.text(k): self.text(x, bool(p.public)) if k in (*p.text, *private)
+                and isinstance(x, str) else x for k, x in r.items()}
 
     def field(self, v: Any, p: Field) -> Any:
         def one(x: Any, key: str) -> Any:
@@ -194,7 +194,7 @@ class _Seen:
             if key in p.nations and isinstance(x, list):
                 return [y for y in x if self.mine(y)]
             if key in p.text and isinstance(x, str):
-                return self.text(x)
+                return self.text(x, bool(p.public))
             return x
 
         def each(x: Any) -> Any:
@@ -208,7 +208,7 @@ class _Seen:
         if not isinstance(v, dict):
             return v
         texts = (*p.text, "nation") if not _public_node(p, v) else p.text
-        out = {k: self.text(x) if k in texts and isinstance(x, str) else x
+        out = {k: self.text(x, True) if k in texts and isinstance(x, str) else x
                for k, x in v.items() if k != "children"}
         if "children" in v:
             out["children"] = [self.node(c, p) for c in v["children"] if not (
@@ -231,12 +231,15 @@ class _Seen:
     def released(self, code: str | None) -> bool:
         return code == self.nation or code in self.public
 
-    def text(self, s: str) -> str:
+    def text(self, s: str, leadership: bool = False) -> str:
         """`s` with every nation the viewer may not see, by code (or pledge id) or by name,
-        rewritten to "another nation"."""
+        rewritten to "another nation". The public leaders keep their names only in the text of
+        a part about leadership (one that declares public columns or keys): elsewhere, as in a
+        gap's reason, naming them would tell whose pledges are used where."""
         def swap(m: re.Match[str]) -> str:
             code = _countries().get(m.group("name")) if m.group("name") else m.group("code")
-            return m.group(0) if code is None or self.released(code) else OTHER
+            keep = code == self.nation or (leadership and code in self.public)
+            return m.group(0) if code is None or keep else OTHER
 
         return _named().sub(swap, s)
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from willing.records import records
 from willing.scenario.scenario import Scenario
 from willing.sizing import derive
 
@@ -87,8 +88,6 @@ class Demand:
     figures: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        from willing.records import records
-
         return {**self.figures, "requirements": records(self.requirements)}
 
 

@@ -23,7 +23,7 @@ from willing.results import Field, Result, Table
 from willing.robust import stress
 from willing.scenario import load_scenario
 
-STEPS = {"week": 7, "month": None, "quarter": None}
+STEPS = ("week", "month", "quarter")
 FIRST_DAY = date(2025, 2, 1)
 """The ledger starts in February 2025 (the first European statements on a reassurance force)."""
 MAX_DATES = 400
@@ -85,18 +85,17 @@ def timeline(scenario: str | Path | None = None, start: date = FIRST_DAY, end: d
         p = plan(sc, state, time_limit=time_limit)
         s = p.summary()
         req = p.requirements
-        personnel = req["count"] * req["capability"].map(
-            lambda c: sc.catalogue[c].personnel_per_unit)  # noqa: B023 (used at once)
+        per_unit = {c: cap.personnel_per_unit for c, cap in sc.catalogue.items()}
+        required = int((req["count"] * req["capability"].map(per_unit)).sum())
         risk = stress(sc, p.state, draws=draws, seed=seed).summary
         rows.append({
             "date": day.isoformat(), "nations": int(sc.pledges_frame["nation"].nunique())
             if not sc.pledges_frame.empty else 0, "pledges": len(sc.pledges_frame),
             "units_required": s["units_required"], "units_filled": s["units_filled"],
             "coverage": s["coverage"], "essential_coverage": s["essential_coverage"],
-            "personnel_required": int(personnel.sum()),
+            "personnel_required": required,
             "personnel_deployed": s["personnel_deployed"],
-            "personnel_coverage": s["personnel_deployed"] / float(personnel.sum())
-            if float(personnel.sum()) else 1.0,
+            "personnel_coverage": s["personnel_deployed"] / required if required else 1.0,
             "p_essential_met": risk["p_essential_met"],
             "mean_essential_coverage": risk["mean_essential"],
         })

@@ -19,6 +19,7 @@ opened; the classes below map it and must match the newest migration (a test com
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import zlib
@@ -47,6 +48,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from willing import migrations
 from willing.records import jsonable
+from willing.scenario import packaged
+from willing.scenario.diff import diff_scenarios
+from willing.scenario.yamlmarks import MAX_BYTES
 
 DEFAULT_URL = "sqlite:///willing-runs.db"
 ENV_VAR = "WILLING_DB"
@@ -124,6 +128,31 @@ class LedgerRow(Base):
     recorded_by: Mapped[str] = mapped_column(String(200), default="")
 
 
+class VersionRow(Base):
+    """A scenario saved from the builder: a version, or a national representative's proposal
+    (status `proposed`, then `accepted` or `rejected` by a planner)."""
+
+    __tablename__ = "scenario_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    yaml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("scenario_versions.id"))
+    nation: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[str] = mapped_column(Text)
+
+
+VERSION_STATUSES = ("version", "proposed", "accepted", "rejected")
+"""A saved scenario is a `version`; a proposal is `proposed` until a planner accepts it (a new
+version is saved from it) or rejects it."""
+
+
 LEDGER_STAGES = ("announced", "committed", "deployed")
 """A pledge moves forward through these; `withdrawn` may follow any of them and ends it."""
 
@@ -163,6 +192,38 @@ class Run:
         for part in path.split("/"):
             node = node[int(part)] if isinstance(node, list) else node[part]
         return pd.DataFrame.from_records(node)
+
+
+@dataclass
+class Version:
+    """A stored scenario version (or proposal) as plain Python data."""
+
+    id: int
+    name: str
+    yaml: str
+    sha256: str
+    author: str
+    role: str
+    created: datetime
+    note: str
+    parent: int | None
+    nation: str | None
+    status: str
+    changes: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "yaml": self.yaml, "sha256": self.sha256,
+                "author": self.author, "role": self.role,
+                "created": self.created.isoformat(timespec="seconds"), "note": self.note,
+                "parent": self.parent, "nation": self.nation, "status": self.status,
+                "changes": self.changes}
+
+
+def _version(row: VersionRow) -> Version:
+    created = row.created if row.created.tzinfo else row.created.replace(tzinfo=UTC)
+    return Version(id=row.id, name=row.name, yaml=row.yaml, sha256=row.sha256, author=row.author,
+                   role=row.role, created=created, note=row.note, parent=row.parent_id,
+                   nation=row.nation, status=row.status, changes=json.loads(row.changes))
 
 
 def default_url() -> str:
@@ -309,6 +370,68 @@ class Store:
                      "nation": r.nation, "pledge": r.pledge, "capability": r.capability,
                      "count": r.count, "status": r.status, "date": r.date, "source": r.source,
                      "recorded_by": r.recorded_by} for r in s.scalars(q)]
+
+    def save_version(self, name: str, yaml: str, *, author: str, role: str, note: str = "",
+                     parent: int | None = None, nation: str | None = None,
+                     status: str = "version") -> Version:
+        """Store a scenario text as a version (or, with status `proposed`, a proposal) and return
+        it. What changed is computed against the parent's text, or against the packaged
+        scenario of that name when there is no parent (a version started from it)."""
+        if status not in VERSION_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(VERSION_STATUSES)}, got '{status}'")
+        size = len(yaml.encode("utf-8"))
+        if size > MAX_BYTES:
+            raise ValueError(f"the scenario is {size:,} bytes; a scenario may have at most "
+                             f"{MAX_BYTES:,}")
+        with Session(self.engine) as s, s.begin():
+            if parent is not None:
+                above = s.get(VersionRow, parent)
+                if above is None:
+                    raise ValueError(f"no scenario version {parent} (the parent) in the store")
+                before = above.yaml
+            else:
+                before = packaged.scenario_text(name) if name in packaged.scenario_names() else ""
+            row = VersionRow(name=name, yaml=yaml, sha256=hashlib.sha256(yaml.encode()).hexdigest(),
+                             author=author, role=role, created=datetime.now(UTC), note=note,
+                             parent_id=parent, nation=nation, status=status,
+                             changes=json.dumps(diff_scenarios(before, yaml), default=str))
+            s.add(row)
+            s.flush()
+            return _version(row)
+
+    def version(self, version_id: int) -> Version:
+        """One stored version or proposal by id."""
+        with Session(self.engine) as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise ValueError(f"no scenario version {version_id} in the store")
+            return _version(row)
+
+    def versions(self, name: str | None = None) -> list[Version]:
+        """Versions and proposals newest first (of one scenario name, or all)."""
+        q = select(VersionRow).order_by(VersionRow.id.desc())
+        if name:
+            q = q.where(VersionRow.name == name)
+        with Session(self.engine) as s:
+            return [_version(r) for r in s.scalars(q)]
+
+    def decide(self, proposal: int, accept: bool, *, author: str, role: str) -> Version:
+        """Accept (a version is saved from it, and returned) or reject (it is returned, marked
+        `rejected`) a proposal; a proposal is decided once."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(VersionRow, proposal)
+            if row is None:
+                raise ValueError(f"no scenario version {proposal} in the store")
+            if row.status != "proposed":
+                raise ValueError(f"scenario version {proposal} is not an open proposal (it is "
+                                 f"'{row.status}')")
+            row.status = "accepted" if accept else "rejected"
+            p = _version(row)
+        if not accept:
+            return p
+        return self.save_version(p.name, p.yaml, author=author, role=role, parent=p.parent,
+                                 note=f"accepted proposal {proposal} of {p.nation} "
+                                      f"({p.author}): {p.note}".rstrip(": "))
 
     def list(self, *, command: str | None = None, sha256: str | None = None,
              limit: int | None = None) -> list[Run]:
@@ -495,5 +618,5 @@ def _scalars(v: Any, path: str = "", depth: int = 0) -> dict[str, Any]:
     return {path: v} if v is None or isinstance(v, str | int | float | bool) else {}
 
 
-__all__ = ["DEFAULT_URL", "ENV_VAR", "LEDGER_STAGES", "Run", "Store", "default_url", "diff", "jsonable",
-           "ledger_summary"]
+__all__ = ["DEFAULT_URL", "ENV_VAR", "LEDGER_STAGES", "VERSION_STATUSES", "Run", "Store", "Version",
+           "default_url", "diff", "jsonable", "ledger_summary"]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 BASELINE = "0001"
 """The migration that reproduces the schema of willing 0.1.0, the last version without them."""
-HEAD = "0001"
+HEAD = "0002"
 """The newest migration; a store already at it is opened without loading Alembic (start-up
 time: importing Alembic costs more than opening the store). A test checks it is Alembic's head."""
 VERSION_TABLE = "alembic_version"

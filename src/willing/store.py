@@ -407,11 +407,13 @@ class Store:
                 raise ValueError(f"no scenario version {version_id} in the store")
             return _version(row)
 
-    def versions(self, name: str | None = None) -> list[Version]:
+    def versions(self, name: str | None = None, limit: int | None = None) -> list[Version]:
         """Versions and proposals newest first (of one scenario name, or all)."""
         q = select(VersionRow).order_by(VersionRow.id.desc())
         if name:
             q = q.where(VersionRow.name == name)
+        if limit:
+            q = q.limit(limit)
         with Session(self.engine) as s:
             return [_version(r) for r in s.scalars(q)]
 

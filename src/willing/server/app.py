@@ -141,6 +141,8 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
                limits: Limits | None = None) -> FastAPI:
     """The service over the store at `store_url`; `users` maps API tokens to viewers (None:
     single-user, everyone is a coalition planner); `limits` bounds requests and jobs."""
+    from willing.server import builder  # its routes take this module's viewer and answers
+
     store = Store(store_url)
     store.seed_ledger(store_rows(packaged_ledger()))
     limits = limits or Limits()
@@ -161,7 +163,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
     api.state.cache = BundleCache(store)
     api.state.jobs = Jobs(store, api.state.cache.put, max_queued=limits.max_queued_jobs)
     api.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes,
-                       routes={"/api/draft": draft.MAX_BODY_BYTES})
+                       routes={"/api/draft": draft.MAX_BODY_BYTES, **builder.BODY_LIMITS})
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     page = Environment(loader=PackageLoader("willing.server"), autoescape=select_autoescape()
                        ).get_template("dashboard.html").render(version=__version__)
@@ -322,6 +324,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
 
     api.include_router(draft.router, dependencies=[Depends(current_viewer)],
                        responses={**READ, **answers(400, 413)})
+    api.include_router(builder.router)
     return api
 
 

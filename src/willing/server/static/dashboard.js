@@ -189,6 +189,7 @@ async function start(ev) {
 }
 
 async function init() {
+  $("to-builder").href = withToken("/builder");
   const me = await api("/api/whoami");
   $("whoami").textContent = me.nation ? `${me.role} · ${me.nation}` : me.role;
   if (!me.may_run) $("start").querySelectorAll("select, input, button").forEach((x) => (x.disabled = true));

@@ -2,14 +2,17 @@
 
 The builder page's forms (a nation on or off, a pledge's count, a willingness, conditions) and a
 national representative's proposal change a few values of a scenario; loading and dumping it
-round-trip (ruamel.yaml) keeps every comment, flow mapping and quote of the rest, so the saved
-version differs from its parent only where it was edited.
+round-trip (ruamel.yaml) keeps every comment, flow mapping and quote of the rest. What the dump
+still rewrites (a flow list written over several lines comes out on one) is undone by applying
+only the dump's changed lines to the original text, so the saved version differs from its
+parent only where it was edited.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -54,9 +57,36 @@ def apply_changes(text: str, changes: Iterable[tuple[Sequence[PathPart], Any]]) 
     (a nation turned off). A mapping on the path that does not exist yet is created; a path
     through something that is not a mapping or a list is a ValueError naming it."""
     doc = _load(text)
+    canonical = dump(doc)
     for path, value in changes:
         _put(doc, path, value)
-    return dump(doc)
+    return _onto(text, canonical, dump(doc))
+
+
+def _onto(original: str, canonical: str, edited: str) -> str:
+    """The changes from `canonical` (`original` as dumped) to `edited`, made to `original`'s
+    own lines; `edited` itself when a changed line has no counterpart there."""
+    if original == canonical:
+        return edited
+    o, c, e = (t.splitlines(keepends=True) for t in (original, canonical, edited))
+    at = {a + k: b + k for a, b, size in
+          SequenceMatcher(None, c, o, autojunk=False).get_matching_blocks() for k in range(size)}
+    out: list[str] = []
+    done = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, c, e, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:  # an insertion: after the original of the line before, or at the start
+            start = end = at[i1 - 1] + 1 if i1 - 1 in at else 0 if i1 == 0 else -1
+        elif all(i in at for i in range(i1, i2)) and at[i2 - 1] - at[i1] == i2 - 1 - i1:
+            start, end = at[i1], at[i2 - 1] + 1
+        else:
+            start = end = -1
+        if start < done:
+            return edited
+        out += o[done:start] + e[j1:j2]
+        done = end
+    return "".join(out + o[done:])
 
 
 def _put(doc: Any, path: Sequence[PathPart], value: Any) -> None:
@@ -159,8 +189,9 @@ def with_part(text: str, source: str, path: Sequence[PathPart]) -> str:
     doc, node = _load(text), _load(source)
     for step in path:
         node = node[step]
+    canonical = dump(doc)
     _put(doc, path, node)
-    return dump(doc)
+    return _onto(text, canonical, dump(doc))
 
 
 __all__ = ["apply_changes", "changed_outside", "dump", "nations_form", "with_part"]

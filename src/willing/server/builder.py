@@ -202,6 +202,8 @@ def save(req: VersionRequest, request: Request, who: Who) -> Any:
     store = _store(request)
     try:
         may_change(who, [])
+        if req.parent is not None:
+            _version(store, req.parent, who)  # 404 before any other check
         if who.role is Role.NATIONAL:
             return _propose(store, req, who)
     except Forbidden as exc:

@@ -147,6 +147,17 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, dict[str, str]]] 
     ("get", "/api/jobs/{job_id}", "/api/jobs/0123456789ab", None, PLAN),
     ("post", "/api/draft", "/api/draft", {"text": "France will send a frigate.", "scenario": "mars"},
      PLAN),
+    ("post", "/api/validate", "/api/validate", {"yaml": 5}, PLAN),
+    ("post", "/api/scenario/edit", "/api/scenario/edit",
+     {"yaml": "a: 1", "changes": [{"path": ["nations", "FRA", "tier"], "value": "lead"}]}, POL),
+    ("get", "/api/scenarios/{name}/yaml", "/api/scenarios/mars/yaml", None, PLAN),
+    ("post", "/api/versions", "/api/versions", {"name": "x", "yaml": "a: 1"},
+     {"Authorization": "Bearer obs-token"}),
+    ("get", "/api/versions", "/api/versions", None, {}),
+    ("get", "/api/versions/{version_id}", "/api/versions/77", None, PLAN),
+    ("get", "/api/versions/{version_id}/download", "/api/versions/77/download", None, PLAN),
+    ("post", "/api/versions/{version_id}/accept", "/api/versions/77/accept", None, POL),
+    ("post", "/api/versions/{version_id}/reject", "/api/versions/77/reject", None, PLAN),
 ]
 
 

@@ -1,5 +1,6 @@
 """The run store's schema comes from its migrations: a store written by willing 0.1.0 (before
-migrations existed) opens, reads back every run as it was written and takes new ones."""
+migrations existed) opens, reads back every run as it was written, gains the later tables
+(scenario versions) and takes new runs and versions."""
 
 from __future__ import annotations
 
@@ -71,7 +72,10 @@ def test_the_old_store_opens_and_reads_every_run_as_written(old_store: Path) -> 
                 want["scenario_text_sha256"]
         assert s.ledger() == OLD["ledger"]
     assert _version(old_store) == [(migrations.HEAD,)]
-    assert _schema(old_store) == before  # stamped, not rebuilt: the 0.1.0 tables are the baseline
+    after = _schema(old_store)
+    assert before <= after  # stamped, not rebuilt: the 0.1.0 tables are the baseline
+    assert {n for _t, n, _sql in after - before} == {"scenario_versions",
+                                                     "ix_scenario_versions_name"}
 
 
 def test_the_old_store_takes_new_runs_and_ledger_steps(old_store: Path) -> None:
@@ -82,16 +86,19 @@ def test_the_old_store_takes_new_runs_and_ledger_steps(old_store: Path) -> None:
         assert new_id == max(r["id"] for r in OLD["runs"]) + 1
         step = s.record_pledge(nation="POL", pledge="POL-1", capability="infantry-battalion",
                                count=2, status="deployed", date="2025-09-01", source="test")
+        version = s.save_version(sc.name, sc.text, author="J5", role="planner", note="first")
     with Store(f"sqlite:///{old_store}") as s:  # reopened: already at the head, nothing to do
         assert s.get(new_id).payload == payload
+        assert s.versions() == [s.version(version.id)] and version.yaml == sc.text
         assert [e["status"] for e in s.ledger("POL")] == ["announced", "committed", "deployed"]
         assert s.ledger("POL")[-1]["id"] == step
 
 
-def test_a_new_store_has_the_schema_of_0_1_0_and_the_models_match_it(tmp_path: Path,
-                                                                      old_store: Path) -> None:
+def test_a_new_store_has_the_schema_of_a_migrated_0_1_0_store_and_the_models_match_it(
+        tmp_path: Path, old_store: Path) -> None:
     new = tmp_path / "new.sqlite"
     Store(f"sqlite:///{new}").close()
+    Store(f"sqlite:///{old_store}").close()
     assert _schema(new) == _schema(old_store)
     assert _version(new) == [(migrations.HEAD,)]
     with Store(f"sqlite:///{new}") as s, s.engine.connect() as conn:

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +47,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`willing serve` as a user starts it, on a free port of 127.0.0.1."""
-    db = tmp_path_factory.mktemp("browser") / "runs.db"
+@contextmanager
+def serving(db: Path, *options: str) -> Iterator[str]:
+    """`willing serve` as a user starts it (with `options`), on a free port of 127.0.0.1."""
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-c", "from willing.cli import main; main()",
-                             "--db", f"sqlite:///{db}", "serve", "--port", str(port)],
+                             "--db", f"sqlite:///{db}", "serve", "--port", str(port), *options],
                             env={**os.environ, "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -60,7 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.time() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/whoami", timeout=2).read()
+                urllib.request.urlopen(f"{base}/openapi.json", timeout=2).read()
                 break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
@@ -71,6 +71,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`willing serve` without users: everyone is a coalition planner."""
+    with serving(tmp_path_factory.mktemp("browser") / "runs.db") as base:
+        yield base
 
 
 def _page(browser: Any, allowed: str) -> tuple[Any, list[str]]:

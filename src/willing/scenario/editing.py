@@ -2,10 +2,10 @@
 
 The builder page's forms (a nation on or off, a pledge's count, a willingness, conditions) and a
 national representative's proposal change a few values of a scenario; loading and dumping it
-round-trip (ruamel.yaml) keeps every comment, flow mapping and quote of the rest. What the dump
-still rewrites (a flow list written over several lines comes out on one) is undone by applying
-only the dump's changed lines to the original text, so the saved version differs from its
-parent only where it was edited.
+round-trip (ruamel.yaml) keeps every comment and flow mapping of the rest. What the dump still
+rewrites (a flow list written over several lines comes out on one, quotes it does not need are
+dropped) is undone by applying only the dump's changed lines to the original text, so the saved
+version differs from its parent only where it was edited.
 """
 
 from __future__ import annotations
@@ -28,21 +28,20 @@ WIDTH = 4096
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.width = WIDTH
-    yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)  # `  - item` under its key, as packaged
     return yaml
 
 
 def _load(text: str) -> Any:
-    """The document of `text`, which must be a YAML mapping (ValueError naming the problem);
-    read by the scenario loader first, for its bounds and messages, then again keeping quotes."""
+    """The document of `text` as the scenario loader reads it (its bounds, its messages), which
+    must be a YAML mapping (ValueError naming the problem)."""
     doc, problems = parse(text)
     if problems:
         p = problems[0]
         raise ValueError(f"line {p.line}: {p.message}" if p.line else p.message)
     if not isinstance(doc, dict):
         raise ValueError("a scenario must be a YAML mapping (key: value)")
-    return _yaml().load(text)
+    return doc
 
 
 def dump(doc: Any) -> str:

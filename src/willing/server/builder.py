@@ -112,22 +112,24 @@ def _problem(p: Problem, severity: str) -> dict[str, Any]:
             "severity": severity}
 
 
-def problems(text: str) -> list[dict[str, Any]]:
-    """The errors of `text`, or when it has none the consistency warnings: what `willing
-    validate` prints, with the same messages."""
+def problems(text: str, warnings: bool = True) -> list[dict[str, Any]]:
+    """The errors of `text`, or when it has none the consistency warnings (unless `warnings`
+    is False: a save needs only the errors): what `willing validate` prints, with the same
+    messages."""
     try:
         sc, _info = scenarios.parsed(text, "<scenario>", None)
     except ScenarioError as exc:
         return [_problem(p, "error") for p in exc.problems]
-    return [_problem(p, "warning") for _check, p in consistency_check(sc)]
+    return [_problem(p, "warning") for _check, p in consistency_check(sc)] if warnings else []
 
 
-def _refused(found: list[dict[str, Any]]) -> JSONResponse | None:
-    errors = [p for p in found if p["severity"] == "error"]
+def _refused(text: str) -> JSONResponse | None:
+    """The 422 answer to saving `text` when it has errors; None when it may be saved."""
+    errors = problems(text, warnings=False)
     if not errors:
         return None
     return JSONResponse({"detail": f"the scenario has {len(errors)} error(s); nothing was saved",
-                         "problems": found}, status_code=422)
+                         "problems": errors}, status_code=422)
 
 
 def _store(request: Request) -> Store:
@@ -208,7 +210,7 @@ def save(req: VersionRequest, request: Request, who: Who) -> Any:
             return _propose(store, req, who)
     except Forbidden as exc:
         raise _forbidden(exc) from None
-    refused = _refused(problems(req.yaml))
+    refused = _refused(req.yaml)
     if refused is not None:
         return refused
     v = store.save_version(req.name, req.yaml, author=_author(who), role=who.role.value,
@@ -226,7 +228,7 @@ def _propose(store: Store, req: VersionRequest, who: Viewer) -> Any:
     else:
         raise Forbidden(f"a national representative proposes changes to a saved version "
                         f"(parent) or a packaged scenario ({', '.join(packaged.scenario_names())})")
-    refused = _refused(problems(req.yaml))
+    refused = _refused(req.yaml)
     if refused is not None:
         return refused
     mine = own_pledges(who)
@@ -235,7 +237,7 @@ def _propose(store: Store, req: VersionRequest, who: Viewer) -> Any:
                         "nation, then its representative proposes its pledges")
     may_change(who, changed_outside(visible_yaml(parent, who), req.yaml, mine))
     merged = with_part(parent, req.yaml, mine)
-    refused = _refused(problems(merged))
+    refused = _refused(merged)
     if refused is not None:
         return refused
     v = store.save_version(req.name, merged, author=_author(who), role=who.role.value,

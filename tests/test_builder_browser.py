@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_browser as tb
 
+import test_browser as tb
 from willing.scenario import ScenarioError, packaged, parse_scenario
 
 pytestmark = tb.pytestmark

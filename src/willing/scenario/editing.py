@@ -148,7 +148,8 @@ def nations_form(text: str) -> list[dict[str, Any]]:
     for iso, n in (nations.items() if isinstance(nations, dict) else ()):
         if not isinstance(n, dict):
             continue
-        pledges = n.get("pledges") if isinstance(n.get("pledges"), list) else []
+        listed = n.get("pledges")
+        pledges: list[Any] = listed if isinstance(listed, list) else []
         out.append({"nation": iso, "tier": n.get("tier"), "willingness": n.get("willingness"),
                     "conditions": n.get("conditions") or [], "entry": n,
                     "pledges": [{"index": i, "id": p.get("id") or f"{iso}-{i + 1}",

@@ -103,8 +103,9 @@ class Invalid(BaseModel):
     problems: list[ProblemOut]
 
 
-INVALID = {422: {"model": Invalid, "description": "the scenario has errors (or the request "
-                 "is malformed); nothing was saved"}}
+INVALID: dict[int | str, dict[str, Any]] = {422: {
+    "model": Invalid, "description": "the scenario has errors (or the request is malformed); "
+                                     "nothing was saved"}}
 
 
 def _problem(p: Problem, severity: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from willing.server import scenarios
 from willing.server.access import Role, Viewer, releasable
 from willing.store import Version
 
+
 class Forbidden(Exception):
     """The viewer's role may not do this (HTTP 403); the message says what they may do."""
 
@@ -47,7 +48,7 @@ def may_change(viewer: Viewer, paths: Sequence[str]) -> None:
         raise Forbidden("an observer cannot change or save scenarios; they see versions' "
                         "aggregate figures only")
     if viewer.role is Role.NATIONAL and paths:
-        mine = "nations.{0}.pledges".format(viewer.nation)
+        mine = f"nations.{viewer.nation}.pledges"
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
         raise Forbidden(f"a national representative of {viewer.nation} may change only "
                         f"{viewer.nation}'s pledges ({mine}); this edit also changes {shown}")
@@ -62,7 +63,8 @@ def visible_yaml(text: str, viewer: Viewer) -> str:
                         "are at GET /api/versions")
     doc, _problems = parse(text)
     data = plain(doc) if isinstance(doc, dict) else {}
-    nations = data.get("nations") if isinstance(data.get("nations"), dict) else {}
+    listed = data.get("nations")
+    nations: dict[str, Any] = listed if isinstance(listed, dict) else {}
     data["nations"] = {iso: n if iso == viewer.nation or not isinstance(n, dict)
                        else {"tier": n.get("tier")} for iso, n in nations.items()}
     return dump(_flowed(data))

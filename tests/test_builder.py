@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import test_server as ts
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx versions, not ours
     from fastapi.testclient import TestClient
@@ -21,27 +23,24 @@ from willing.scenario.diff import diff_scenarios
 from willing.scenario.editing import apply_changes, changed_outside
 from willing.scenario.yamlmarks import MAX_BYTES
 from willing.server import create_app
-from willing.server.access import Role, Viewer
 from willing.server.builder import MAX_BODY_BYTES
 
-USERS = {"plan": Viewer(Role.PLANNER, name="J5 plans cell"),
-         "pol": Viewer(Role.NATIONAL, "POL", "Polish representative"),
-         "fra": Viewer(Role.NATIONAL, "FRA", "French representative"),
-         "obs": Viewer(Role.OBSERVER, name="press")}
 NAME = packaged.DEFAULT_SCENARIO
 BASE = packaged.scenario_text(NAME)
 FRA_ARMOUR = "- {capability: armoured-battalion, count: 3, readiness_days: 60, regions: [ua-kyiv, ua-south]"
 """FRA's second pledge (FRA-2), as the packaged scenario writes it."""
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+def auth(who: str) -> dict[str, str]:
+    """The header of the server's user `who` (plan, pol, fra or obs: the tokens of
+    test_server.USERS)."""
+    return ts.auth(f"{who}-token")
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("builder") / "runs.db"
-    with TestClient(create_app(f"sqlite:///{db}", USERS)) as c:
+    with TestClient(create_app(f"sqlite:///{db}", ts.USERS)) as c:
         yield c
 
 
@@ -108,7 +107,7 @@ def test_versions_round_trip_with_their_changes(client: TestClient) -> None:
     assert res.status_code == 201, res.text
     v = res.json()
     assert (v["author"], v["role"], v["note"], v["parent"], v["yaml"]) == (
-        "J5 plans cell", "planner", "UK less keen", None, text)
+        "J5", "planner", "UK less keen", None, text)
     assert v["changes"]["nations"]["changed"] == [
         {"nation": "GBR", "field": "willingness", "a": 0.85, "b": 0.7}]
     child_text = text.replace(FRA_ARMOUR, FRA_ARMOUR.replace("count: 3", "count: 6"), 1)
@@ -168,7 +167,7 @@ def test_a_representative_sees_only_their_nation_and_proposes_its_pledges(
     accepted = client.post(f"/api/versions/{p['id']}/accept", headers=auth("plan"))
     assert accepted.status_code == 200
     new = accepted.json()
-    assert (new["status"], new["parent"], new["author"]) == ("version", base["id"], "J5 plans cell")
+    assert (new["status"], new["parent"], new["author"]) == ("version", base["id"], "J5")
     assert new["changes"]["pledges"]["changed"] == [
         {"pledge": "POL-1", "field": "count", "a": 6, "b": 9}]
     assert FRA_ARMOUR in new["yaml"]  # the full text: the other nations as the planner wrote them

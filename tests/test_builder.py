@@ -213,3 +213,14 @@ def test_bodies_are_bounded(client: TestClient) -> None:
     wide = "# " + "é" * (MAX_BYTES // 2) + "\n" + BASE  # fewer characters than bytes
     res = client.post("/api/validate", json={"yaml": wide}, headers=auth("plan")).json()
     assert not res["ok"] and f"at most {MAX_BYTES:,}" in res["problems"][0]["message"]
+
+
+def test_the_page_and_its_editor_come_from_the_installed_package(client: TestClient) -> None:
+    page = client.get("/builder").text
+    head = page.split("<body>")[0]
+    assert "http" not in head and "/static/vendor/codemirror/codemirror.js" in head
+    assert '<section id="whatif-panel"></section>' in page and 'href="/compare"' in page
+    for name in ("codemirror.js", "codemirror.css", "yaml.js"):
+        assert client.get(f"/static/vendor/codemirror/{name}").status_code == 200
+    assert "MIT License" in client.get("/static/vendor/codemirror/LICENSE").text
+    assert 'href="/builder"' in client.get("/").text

@@ -254,10 +254,8 @@ def versions(request: Request, who: Who,
              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     out = []
     for v in _store(request).versions(name, limit):
-        view = version_view(v, who)
+        view = version_view(v, who, text=False)
         if view is not None:
-            view.pop("yaml", None)
-            view.pop("aggregates", None)
             out.append(view)
     return out
 

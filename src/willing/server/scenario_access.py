@@ -91,19 +91,21 @@ def _short(v: Any) -> bool:
         isinstance(v, list) and all(not isinstance(x, dict | list) for x in v))
 
 
-def version_view(v: Version, viewer: Viewer) -> dict[str, Any] | None:
-    """A version as `viewer` may receive it; None when they may not see it at all (another
-    nation's proposal, to a representative)."""
+def version_view(v: Version, viewer: Viewer, text: bool = True) -> dict[str, Any] | None:
+    """A version as `viewer` may receive it, with its text (an observer: its aggregates) unless
+    `text` is False (a listing); None when they may not see it at all (another nation's
+    proposal, to a representative)."""
+    body = {k: x for k, x in v.to_dict().items() if k != "yaml"}
     if viewer.role is Role.PLANNER:
-        return v.to_dict()
+        return {**body, "yaml": v.yaml} if text else body
     if viewer.role is Role.OBSERVER:
-        return {"id": v.id, "name": v.name, "role": v.role, "created": v.to_dict()["created"],
-                "note": releasable(v.note, viewer), "parent": v.parent, "status": v.status,
-                "aggregates": aggregates(v.yaml)}
+        seen = {"id": v.id, "name": v.name, "role": v.role, "created": body["created"],
+                "note": releasable(v.note, viewer), "parent": v.parent, "status": v.status}
+        return {**seen, "aggregates": aggregates(v.yaml)} if text else seen
     if v.nation not in (None, viewer.nation):
         return None
-    body = {k: x for k, x in v.to_dict().items() if k != "yaml"}
-    return {**releasable(body, viewer), "nation": v.nation, "yaml": visible_yaml(v.yaml, viewer)}
+    seen = {**releasable(body, viewer), "nation": v.nation}
+    return {**seen, "yaml": visible_yaml(v.yaml, viewer)} if text else seen
 
 
 def aggregates(text: str) -> dict[str, Any]:

@@ -32,14 +32,14 @@ import numpy as np
 from ruamel.yaml import YAML
 
 from willing.forcegen.arrays import pledge_arrays
-from willing.forcegen.plan import Built, build_model, read_back
+from willing.forcegen.plan import build_model, read_back
 from willing.forcegen.result import PlanResult
-from willing.forcegen.solve import SolveInfo, solve
+from willing.forcegen.solve import solve
 from willing.results import Field, Result, Table
-from willing.robust.distributed import chunks, execute
-from willing.robust.draws import Assumptions, draw_model
+from willing.robust.distributed import chunks
+from willing.robust.draws import Assumptions, Draws, draw_model, sample
 from willing.robust.kernel import Kernel, compile_kernel
-from willing.robust.stress import StressModel, StressResult, run_chunk, summarise, transport
+from willing.robust.stress import StressModel, StressResult, count_chunk, summarise, transport
 from willing.scenario.scenario import Scenario, apply_overrides
 
 Kind = Literal["nation", "pledge", "count", "willingness", "backstop"]
@@ -56,7 +56,10 @@ MAX_COUNT = 10_000
 """Largest pledge count, as the scenario schema allows."""
 
 KEPT = 32
-"""Solutions and kernels a session keeps (per pledge counts), least recently used dropped."""
+"""Plans and kernels a session keeps (per pledge counts), least recently used dropped."""
+
+DRAWS_KEPT = 2
+"""Sets of draws a session keeps: 100,000 draws of the packaged scenario take about 20 MB."""
 
 
 @dataclass(frozen=True)
@@ -249,13 +252,6 @@ class WhatIfResult(Result):
     )
 
 
-@dataclass
-class _Solved:
-    built: Built
-    values: np.ndarray
-    info: SolveInfo
-
-
 class WhatIf:
     """One scenario in one state, kept warm for edits (see the module doc).
 
@@ -269,49 +265,58 @@ class WhatIf:
             raise ValueError(f"unknown state '{self.state}'; valid: {', '.join(scenario.states)}")
         self.built = build_model(scenario, self.state)
         self.lock = Lock()
-        self._solved: OrderedDict[bytes, _Solved] = OrderedDict()
+        # plans by pledge counts (the plan reads no willingness), kernels by supply, and the
+        # draws by what they are drawn from: each made again only when its input changes
+        self._plans: OrderedDict[bytes, PlanResult] = OrderedDict()
         self._kernels: OrderedDict[tuple[bytes, int], Kernel] = OrderedDict()
+        self._draws: OrderedDict[tuple[Assumptions, int, int], list[Draws]] = OrderedDict()
 
     def run(self, edits: list[Edit], *, draws: int = 100_000, seed: int = 1) -> WhatIfResult:
         """The plan and stress summary of the scenario with `edits` applied."""
         t0 = time.perf_counter()
+        seeds = chunks(draws, seed)  # checks draws and seed first
         eff = effective(self.scenario, edits)
         overrides = overrides_of(self.scenario, eff)
         edited = apply_overrides(self.scenario, overrides) if overrides else self.scenario
         reused: list[str] = []
         pa = pledge_arrays(edited)
-        solved = _kept(self._solved, pa.count.tobytes())
-        if solved is None:
+        plan = _kept(self._plans, pa.count.tobytes())
+        if plan is None:
             built = self.built.with_pledges(pa)
-            values, info = solve(built.fm, built.ra, build_seconds=0.0)
-            solved = _keep(self._solved, pa.count.tobytes(), _Solved(built, values, info))
+            values, info = solve(built.fm, built.ra)
+            plan = _keep(self._plans, pa.count.tobytes(),
+                         read_back(edited, self.state, built, values, info, t0))
         else:
             reused.append("plan")
-        plan = read_back(edited, self.state, solved.built, values=solved.values, info=solved.info,
-                         t0=t0)
-        stress, kernel_reused = self._stress(edited, draws, seed)
-        if kernel_reused:
-            reused.append("kernel")
+        stress = self._stress(edited, seeds, seed, reused)
         return WhatIfResult(self.scenario.name, self.state, self.scenario.force_option,
                             list(edits), overrides, plan, stress, time.perf_counter() - t0, reused)
 
-    def _stress(self, edited: Scenario, draws: int, seed: int) -> tuple[StressResult, bool]:
-        """`willing stress` of the edited scenario, its kernel compiled once per supply."""
+    def _stress(self, edited: Scenario, seeds: list[tuple[np.random.SeedSequence, int]],
+                seed: int, reused: list[str]) -> StressResult:
+        """`willing stress` of the edited scenario: the same draws and counts, its kernel
+        compiled once per supply and its coalitions drawn once per set of probabilities."""
         t0 = time.perf_counter()
-        seeds = chunks(draws, seed)
+        draws = sum(n for _, n in seeds)
         a = Assumptions.of(edited)
         tp, reqs = transport(edited, self.state)
         dm = draw_model(edited, self.state, a)
-        key = (tp.supply.tobytes(), draws)
-        kernel = _kept(self._kernels, key)
-        reused = kernel is not None
+        kernel = _kept(self._kernels, (tp.supply.tobytes(), draws))
         if kernel is None:
-            kernel = _keep(self._kernels, key, compile_kernel(tp, dm.pledge_key, dm.n_keys,
-                                                              draws=draws))
-        model = StressModel(kernel, dm)
-        parts = execute(run_chunk, [(model, s, n) for s, n in seeds])
-        return summarise(edited, self.state, seed, a, model, reqs, parts,
-                         time.perf_counter() - t0), reused
+            kernel = _keep(self._kernels, (tp.supply.tobytes(), draws),
+                           compile_kernel(tp, dm.pledge_key, dm.n_keys, draws=draws))
+        else:
+            reused.append("kernel")
+        drawn = _kept(self._draws, (a, seed, draws))
+        if drawn is None:
+            drawn = _keep(self._draws, (a, seed, draws),
+                          [sample(dm, np.random.Generator(np.random.PCG64(s)), n)
+                           for s, n in seeds], DRAWS_KEPT)
+        else:
+            reused.append("draws")
+        parts = [count_chunk(kernel, d) for d in drawn]
+        return summarise(edited, self.state, seed, a, StressModel(kernel, dm), reqs, parts,
+                         time.perf_counter() - t0)
 
 
 def _kept(cache: OrderedDict[Any, Any], key: Any) -> Any:
@@ -321,9 +326,9 @@ def _kept(cache: OrderedDict[Any, Any], key: Any) -> Any:
     return None
 
 
-def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any, most: int = KEPT) -> Any:
     cache[key] = value
-    while len(cache) > KEPT:
+    while len(cache) > most:
         cache.popitem(last=False)
     return value
 

@@ -28,7 +28,7 @@ from willing import sizing
 from willing.forcegen.arrays import IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
 from willing.results import Field, Result, Table
 from willing.robust.distributed import CHUNK, Progress, chunks, execute
-from willing.robust.draws import GLOBALS, Assumptions, DrawModel, draw_model, sample
+from willing.robust.draws import GLOBALS, Assumptions, DrawModel, Draws, draw_model, sample
 from willing.robust.kernel import Kernel, Transport, compile_kernel
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
@@ -88,8 +88,14 @@ class ChunkStats:
 
 def run_chunk(model: StressModel, seed: np.random.SeedSequence, n: int) -> ChunkStats:
     """Draw `n` coalitions from `seed` and count what they cover."""
-    d = sample(model.draws, np.random.Generator(np.random.PCG64(seed)), n)
-    k = model.kernel
+    return count_chunk(model.kernel, sample(model.draws, np.random.Generator(np.random.PCG64(seed)),
+                                            n))
+
+
+def count_chunk(k: Kernel, d: Draws) -> ChunkStats:
+    """What the coalitions of `d` cover (a what-if that changes only pledge counts draws the
+    same coalitions again: it keeps them and counts them here)."""
+    n = len(d.avail)
     red = k.reduce(d.avail)
     filled = red.filled.astype(np.int64)
     n_codes = 1 << len(GLOBALS)

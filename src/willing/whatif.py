@@ -21,6 +21,7 @@ equally good plans (another lead among equals, the same units elsewhere).
 
 from __future__ import annotations
 
+import html
 import io
 import time
 from collections import OrderedDict
@@ -29,11 +30,12 @@ from threading import Lock
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from ruamel.yaml import YAML
 
 from willing.forcegen.arrays import pledge_arrays
 from willing.forcegen.plan import build_model, read_back
-from willing.forcegen.result import PlanResult
+from willing.forcegen.result import PlanResult, hosts
 from willing.forcegen.solve import solve
 from willing.results import Field, Result, Table
 from willing.robust.distributed import chunks
@@ -81,9 +83,12 @@ class Edit:
 class Effective:
     """Where a list of edits leaves the scenario: each pledge's count, each willingness."""
 
-    counts: dict[str, int]
+    counts: dict[str, int]  # pledges whose count differs from the scenario's (0: off)
     willingness: dict[str, float]
     backstop: float | None
+    nation_off: frozenset[str] = frozenset()
+    pledge_off: frozenset[str] = frozenset()
+    stated: dict[str, int] = field(default_factory=dict)  # counts set, whether on or off
 
 
 def effective(scenario: Scenario, edits: list[Edit]) -> Effective:
@@ -128,7 +133,9 @@ def effective(scenario: Scenario, edits: list[Edit]) -> Effective:
                 backstop = float(e.value)
     final = {pid: counts[pid] if pledge_on[pid] and nation_on[p.nation] else 0
              for pid, p in pledges.items()}
-    return Effective({pid: c for pid, c in final.items() if c != base[pid]}, will, backstop)
+    return Effective({pid: c for pid, c in final.items() if c != base[pid]}, will, backstop,
+                     frozenset(k for k, on in nation_on.items() if not on),
+                     frozenset(k for k, on in pledge_on.items() if not on), counts)
 
 
 def overrides_of(scenario: Scenario, eff: Effective) -> dict[str, Any]:
@@ -208,8 +215,17 @@ class WhatIfResult(Result):
     overrides: dict[str, Any]
     plan: PlanResult
     stress: StressResult
+    nations: pd.DataFrame  # each nation: on or off, its willingness as edited
+    pledges: pd.DataFrame  # each pledge: on or off, its count as edited and as written
     seconds: float
     reused: list[str] = field(default_factory=list)
+
+    def heading(self) -> str:
+        s = self.summary()
+        return (f"<h3>willing what-if — {html.escape(self.scenario)}, state {self.state}</h3>"
+                f"<p>{len(self.edits)} edits · coverage {s['coverage']:.1%} · essential "
+                f"{s['essential_coverage']:.1%} · P(every essential requirement met) "
+                f"{s['p_essential_met']:.1%}</p>")
 
     def summary(self) -> dict[str, Any]:
         s, st = self.plan.summary(), self.stress.summary
@@ -221,6 +237,7 @@ class WhatIfResult(Result):
                 "personnel_filled": int(r["personnel_filled"].sum()) if not r.empty else 0,
                 "gaps": s["gaps"], "solver_status": s["solver_status"],
                 "draws": st["draws"], "seed": st["seed"],
+                "us_backstop": self.stress.assumptions.us_backstop,
                 "p_essential_met": st["p_essential_met"], "mean_coverage": st["mean_coverage"],
                 "mean_essential": st["mean_essential"], "reused": self.reused,
                 "seconds": round(self.seconds, 3)}
@@ -249,6 +266,8 @@ class WhatIfResult(Result):
         Table("gaps", text=("reason",), title="Gaps"),
         Table("leads", public=("lead",), text=("reason",), title="Leads"),
         Table("by_nation", nation="nation", title="By nation"),
+        Table("nations", nation="nation", public=("nation",), public_rows=hosts),
+        Table("pledges", nation="nation"),
     )
 
 
@@ -290,7 +309,8 @@ class WhatIf:
             reused.append("plan")
         stress = self._stress(edited, seeds, seed, reused)
         return WhatIfResult(self.scenario.name, self.state, self.scenario.force_option,
-                            list(edits), overrides, plan, stress, time.perf_counter() - t0, reused)
+                            list(edits), overrides, plan, stress, *_controls(edited, eff),
+                            time.perf_counter() - t0, reused)
 
     def _stress(self, edited: Scenario, seeds: list[tuple[np.random.SeedSequence, int]],
                 seed: int, reused: list[str]) -> StressResult:
@@ -317,6 +337,21 @@ class WhatIf:
         parts = [count_chunk(kernel, d) for d in drawn]
         return summarise(edited, self.state, seed, a, StressModel(kernel, dm), reqs, parts,
                          time.perf_counter() - t0)
+
+
+def _controls(edited: Scenario, eff: Effective) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The nations and pledges as the panel shows them: on or off, willingness and count (the
+    count set, kept while the pledge is off so that turning it on again restores it)."""
+    nations = pd.DataFrame([{"nation": iso, "name": edited.figures[iso].name, "tier": str(n.tier),
+                             "willingness": n.willingness, "on": iso not in eff.nation_off}
+                            for iso, n in edited.spec.nations.items()],
+                           columns=["nation", "name", "tier", "willingness", "on"])
+    pledges = pd.DataFrame([{"nation": p.nation, "pledge": p.id, "capability": p.capability,
+                             "count": eff.stated.get(p.id, p.count),
+                             "on": p.id not in eff.pledge_off}
+                            for p in edited.pledges],
+                           columns=["nation", "pledge", "capability", "count", "on"])
+    return nations, pledges
 
 
 def _kept(cache: OrderedDict[Any, Any], key: Any) -> Any:

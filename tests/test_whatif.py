@@ -55,7 +55,7 @@ def assert_cold(session: WhatIf, edits: list[Edit]) -> None:
     for name in ("coverage", "gaps", "leads", "requirements"):
         pd.testing.assert_frame_equal(getattr(warm.plan, name), getattr(cold, name), obj=name)
     assert warm.summary()["personnel_filled"] == int(cold.requirements["personnel_filled"].sum())
-    assert warm.stress.summary == stress(edited, session.state, draws=DRAWS, seed=7).summary
+    assert warm.stress == stress(edited, session.state, draws=DRAWS, seed=7).summary
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from service import _cpu_seconds, _free_port, _wait_ready
 
+from service import _cpu_seconds, _free_port, _wait_ready
 from willing.forcegen import plan
 from willing.robust.stress import stress
 from willing.scenario import Scenario, apply_overrides, load_scenario

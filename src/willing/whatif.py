@@ -336,9 +336,10 @@ class WhatIf:
                            for s, n in seeds], DRAWS_KEPT)
         else:
             reused.append("draws")
-        counts = [histograms(kernel, d, kernel.filled(d.avail)) for d in drawn]
-        return headline(edited, self.state, seed, kernel, sum(c[0] for c in counts),
-                        sum(c[1] for c in counts))
+        total, essential = zip(*(histograms(kernel, d, kernel.filled(d.avail)) for d in drawn),
+                               strict=True)
+        return headline(edited, self.state, seed, kernel, np.add.reduce(total),
+                        np.add.reduce(essential))
 
 
 def _controls(edited: Scenario, eff: Effective) -> tuple[pd.DataFrame, pd.DataFrame]:

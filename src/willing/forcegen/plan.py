@@ -80,7 +80,8 @@ def build_model(scenario: Scenario, state: str, fair_share_key: str | None = Non
     labels = {"pledge": [p.id for p in scenario.pledges], "requirement": [r.id for r in reqs]}
     rules = spec.defaults.formations
     args = (mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok, labels)
-    options = {"framework_share_min": rules.framework_share_min, "max_nations": rules.max_nations}
+    options: dict[str, Any] = {"framework_share_min": rules.framework_share_min,
+                               "max_nations": rules.max_nations}
     return Built(reqs, pa, ra, mk, valid, build(pa, ra, *args, **options), args, options)
 
 

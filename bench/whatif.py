@@ -92,7 +92,7 @@ def main() -> None:
     kept: dict[str, int] = {}
     loads = [os.getloadavg()[0]]
     try:
-        _wait_ready(base, proc)
+        _wait_ready(base, proc, timeout=300)  # a loaded machine starts it slowly
         with httpx.Client(base_url=base, timeout=120) as client:
             first = {"force_option": "medium", "edits": [], "draws": args.draws}
             t0 = time.perf_counter()

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # starlette's notice about httpx versions, not ours
-    from fastapi.testclient import TestClient
-
+import test_server as ts
+from test_server import TestClient, auth
 from willing.scenario import packaged
-from willing.server import create_app
-from willing.server.access import OTHER, Role, Viewer
+from willing.server.access import OTHER
 from willing.server.whatif import MAX_EDITS, MAX_YAML
 
-USERS = {"plan-token": Viewer(Role.PLANNER, name="J5"),
-         "pol-token": Viewer(Role.NATIONAL, "POL", "Polish representative"),
-         "obs-token": Viewer(Role.OBSERVER, name="press")}
 SMALL = {"draws": 1000}
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("whatif") / "runs.db"
-    with TestClient(create_app(f"sqlite:///{db}", USERS)) as c:
-        yield c
+client = ts.client  # the same service: a throwaway store, USERS' tokens
 
 
 def whatif(c: TestClient, token: str, **body: Any) -> Any:

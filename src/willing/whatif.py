@@ -220,6 +220,14 @@ class WhatIfResult(Result):
     us_backstop: float
     seconds: float
     reused: list[str] = field(default_factory=list)
+    coverage: pd.DataFrame = field(init=False)  # the plan's tables the answer shows
+    gaps: pd.DataFrame = field(init=False)
+    leads: pd.DataFrame = field(init=False)
+    by_nation: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.coverage, self.gaps = self.plan.coverage, self.plan.gaps
+        self.leads, self.by_nation = self.plan.leads, self.plan.by_nation
 
     def heading(self) -> str:
         s = self.summary()
@@ -242,22 +250,6 @@ class WhatIfResult(Result):
                 "p_essential_met": st["p_essential_met"], "mean_coverage": st["mean_coverage"],
                 "mean_essential": st["mean_essential"], "reused": self.reused,
                 "seconds": round(self.seconds, 3)}
-
-    @property
-    def coverage(self) -> Any:
-        return self.plan.coverage
-
-    @property
-    def gaps(self) -> Any:
-        return self.plan.gaps
-
-    @property
-    def leads(self) -> Any:
-        return self.plan.leads
-
-    @property
-    def by_nation(self) -> Any:
-        return self.plan.by_nation
 
     PARTS = (
         Field("summary", lambda r: r.summary()),

@@ -50,7 +50,8 @@ class Built:
         `build_model` makes of the edited scenario (counts enter matrix coefficients and the
         cost weights, not only bounds). Sizing, masks and leads are not redone."""
         same = (pa.nation.shape == self.pa.nation.shape and np.array_equal(pa.nation, self.pa.nation)
-                and np.array_equal(pa.capability, self.pa.capability))
+                and np.array_equal(pa.capability, self.pa.capability)
+                and np.array_equal(pa.rotation, self.pa.rotation))
         if not same:
             raise ValueError("the pledges differ in more than their counts: build the model anew")
         return replace(self, pa=pa, fm=build(pa, self.ra, *self.args, **self.options))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,22 @@ class Built:
     masks: arrays.Masks
     valid: np.ndarray
     fm: ForceModel
+    args: tuple[Any, ...] = ()
+    """What `build` took besides the pledge and requirement arrays (positional)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """And its keyword arguments (the formation rules)."""
+
+    def with_pledges(self, pa: arrays.PledgeArrays) -> Built:
+        """The same state's model for the same pledges with other counts (a what-if edit):
+        the formulation is made again from the arrays kept here, so it is exactly the model
+        `build_model` makes of the edited scenario (counts enter matrix coefficients and the
+        cost weights, not only bounds). Sizing, masks and leads are not redone."""
+        same = (pa.nation.shape == self.pa.nation.shape and np.array_equal(pa.nation, self.pa.nation)
+                and np.array_equal(pa.capability, self.pa.capability)
+                and np.array_equal(pa.rotation, self.pa.rotation))
+        if not same:
+            raise ValueError("the pledges differ in more than their counts: build the model anew")
+        return replace(self, pa=pa, fm=build(pa, self.ra, *self.args, **self.options))
 
 
 def build_model(scenario: Scenario, state: str, fair_share_key: str | None = None) -> Built:
@@ -63,10 +80,10 @@ def build_model(scenario: Scenario, state: str, fair_share_key: str | None = Non
     key = fair_share_key or spec.fair_share_key
     labels = {"pledge": [p.id for p in scenario.pledges], "requirement": [r.id for r in reqs]}
     rules = spec.defaults.formations
-    fm = build(pa, ra, mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok,
-               labels, framework_share_min=rules.framework_share_min,
-               max_nations=rules.max_nations)
-    return Built(reqs, pa, ra, mk, valid, fm)
+    args = (mk.all, valid, lead_ok, share_min, fair_key_values(scenario, key), fair_ok, labels)
+    options: dict[str, Any] = {"framework_share_min": rules.framework_share_min,
+                               "max_nations": rules.max_nations}
+    return Built(reqs, pa, ra, mk, valid, build(pa, ra, *args, **options), args, options)
 
 
 def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60.0,
@@ -100,7 +117,7 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
                          baseline_total=0.0 if baseline is None
                          else float(baseline.allocation["units"].sum()),
                          open_fair_share=open_fair_share, by_component=by_component)
-    return _read_back(scenario, state, built, values, info, t0)
+    return read_back(scenario, state, built, values, info, t0)
 
 
 def _baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: ForceModel,
@@ -126,8 +143,9 @@ def plan_for(scenario: Scenario | PlanResult, state: str | None = None, *,
     return plan(scenario, state, time_limit=time_limit)
 
 
-def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
-               info: SolveInfo, t0: float) -> PlanResult:
+def read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
+              info: SolveInfo, t0: float) -> PlanResult:
+    """The plan's tables from a solution of `built` (`t0`: when planning began, for its time)."""
     reqs, pa, ra, fm = built.reqs, built.pa, built.ra, built.fm
     x = np.round(fm.values(values, "x")).astype(np.int64)
     used = np.nonzero(x > 0)[0]

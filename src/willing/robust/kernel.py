@@ -248,6 +248,14 @@ class Kernel:
             piece_short=np.bincount(tb.piece, weights=(tb.gap > 0) * counts,
                                     minlength=self.n_pieces).astype(np.int64))
 
+    def filled(self, avail: npt.ArrayLike) -> FloatArray:
+        """Filled units of the tiers 0..k per draw, as `reduce` gives them, without the
+        per-requirement counts (which cost most of an evaluation: a what-if shows only the
+        coverage)."""
+        if self.tables is not None:
+            return self.reduce(avail).filled
+        return self.tier_flows(self.evaluate(avail).flows)
+
     def tier_flows(self, flows: FloatArray) -> FloatArray:
         """Filled units of the tiers 0..k (cumulative), tiers × draws."""
         return np.rint(self.cumulative.T.astype(flows.dtype) @ flows)

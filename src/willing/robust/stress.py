@@ -28,7 +28,7 @@ from willing import sizing
 from willing.forcegen.arrays import IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
 from willing.results import Field, Result, Table
 from willing.robust.distributed import CHUNK, Progress, chunks, execute
-from willing.robust.draws import GLOBALS, Assumptions, DrawModel, draw_model, sample
+from willing.robust.draws import GLOBALS, Assumptions, DrawModel, Draws, draw_model, sample
 from willing.robust.kernel import Kernel, Transport, compile_kernel
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
@@ -89,18 +89,21 @@ class ChunkStats:
 def run_chunk(model: StressModel, seed: np.random.SeedSequence, n: int) -> ChunkStats:
     """Draw `n` coalitions from `seed` and count what they cover."""
     d = sample(model.draws, np.random.Generator(np.random.PCG64(seed)), n)
-    k = model.kernel
-    red = k.reduce(d.avail)
-    filled = red.filled.astype(np.int64)
-    n_codes = 1 << len(GLOBALS)
-    code = d.code
+    red = model.kernel.reduce(d.avail)
+    total, essential = histograms(model.kernel, d, red.filled)
     return ChunkStats(
-        draws=n,
-        total=_hist2(code, filled[-1], n_codes, int(k.tier_demand[-1])),
-        essential=_hist2(code, filled[0], n_codes, int(k.tier_demand[0])),
+        draws=n, total=total, essential=essential,
         short=red.short, piece_unmet=red.piece_unmet, piece_short=red.piece_short,
         present=d.present.sum(axis=0).astype(np.int64),
     )
+
+
+def histograms(k: Kernel, d: Draws, filled: np.ndarray) -> tuple[IntArray, IntArray]:
+    """Draws by global-variable code and filled units, of all tiers and of essential ones."""
+    n_codes = 1 << len(GLOBALS)
+    units = filled.astype(np.int64)
+    return (_hist2(d.code, units[-1], n_codes, int(k.tier_demand[-1])),
+            _hist2(d.code, units[0], n_codes, int(k.tier_demand[0])))
 
 
 def _hist2(code: IntArray, value: IntArray, n_codes: int, top: int) -> IntArray:
@@ -183,18 +186,10 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
     for p in parts[1:]:
         stats = stats + p
     k = model.kernel
+    summary = headline(scenario, state, seed, k, stats.total, stats.essential)
     n = stats.draws
-    d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
     tot, ess = stats.total.sum(axis=0), stats.essential.sum(axis=0)
-    share_all = np.arange(d_all + 1) / d_all if d_all else np.ones(1)
-    share_ess = np.arange(d_ess + 1) / d_ess if d_ess else np.ones(1)
-    summary = {
-        "scenario": scenario.name, "force_option": scenario.force_option, "state": state,
-        "draws": n, "seed": seed, "units_required": d_all, "essential_units_required": d_ess,
-        "mean_coverage": float(tot @ share_all / n), "mean_essential": float(ess @ share_ess / n),
-        "p_essential_met": float(ess[-1] / n), "p_all_met": float(tot[-1] / n),
-        "cuts": k.n_cuts, "pieces": k.n_pieces, "fallback_pieces": len(k.fallbacks),
-    }
+    share_all, share_ess = _shares(int(k.tier_demand[-1])), _shares(int(k.tier_demand[0]))
     quant = pd.DataFrame({"quantile": QUANTILES,
                           "coverage": [share_all[_quantile(tot, q)] for q in QUANTILES],
                           "essential": [share_ess[_quantile(ess, q)] for q in QUANTILES]})
@@ -209,6 +204,27 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
         conditional=_conditional(stats, share_all, share_ess),
         requirements=_requirements(reqs, stats), groups=_groups(k, reqs, stats),
         nations=_nations(scenario, a, stats), seconds=seconds, stats=stats)
+
+
+def headline(scenario: Scenario, state: str, seed: int, k: Kernel, total: IntArray,
+             essential: IntArray) -> dict[str, Any]:
+    """The summary of a stress run from its histograms (`histograms`, summed over chunks)."""
+    d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
+    tot, ess = total.sum(axis=0), essential.sum(axis=0)
+    n = int(tot.sum())
+    return {
+        "scenario": scenario.name, "force_option": scenario.force_option, "state": state,
+        "draws": n, "seed": seed, "units_required": d_all, "essential_units_required": d_ess,
+        "mean_coverage": float(tot @ _shares(d_all) / n),
+        "mean_essential": float(ess @ _shares(d_ess) / n),
+        "p_essential_met": float(ess[-1] / n), "p_all_met": float(tot[-1] / n),
+        "cuts": k.n_cuts, "pieces": k.n_pieces, "fallback_pieces": len(k.fallbacks),
+    }
+
+
+def _shares(demand: int) -> np.ndarray:
+    """The coverage of each count of filled units, 0..demand."""
+    return np.arange(demand + 1) / demand if demand else np.ones(1)
 
 
 def _quantile(hist: IntArray, q: float) -> int:

@@ -198,6 +198,12 @@ function open(text, name, parent) {
   $("download").hidden = parent === null;
   if (parent !== null) $("download").href = withToken(`/api/versions/${parent}/download`);
   validate().catch(report);
+  whatIf();
+}
+
+/** Mount the what-if panel (whatif.js) on the editor's text as it is now. */
+function whatIf() {
+  if (window.willingWhatIf) window.willingWhatIf.mount($("whatif-panel"), { yaml: editor.getValue() });
 }
 
 async function openPackaged() {
@@ -308,6 +314,7 @@ async function init() {
   scenarios.forEach((s) => $("packaged").append(el("option", { value: s.name }, s.title)));
   $("open-packaged").addEventListener("click", () => openPackaged().catch(report));
   $("upload").addEventListener("change", upload);
+  $("whatif-refresh").addEventListener("click", whatIf);
   $("save-form").addEventListener("submit", save);
   $("name").addEventListener("change", () => loadVersions().catch(report));
   if (state.me.role !== "observer") await openPackaged();

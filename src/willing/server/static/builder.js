@@ -197,8 +197,7 @@ function open(text, name, parent) {
   $("name").value = name || $("name").value;
   $("download").hidden = parent === null;
   if (parent !== null) $("download").href = withToken(`/api/versions/${parent}/download`);
-  validate().catch(report);
-  whatIf();
+  validate().then((res) => { if (res.ok) whatIf(); }).catch(report);
 }
 
 /** Mount the what-if panel (whatif.js) on the editor's text as it is now. */

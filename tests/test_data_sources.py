@@ -125,3 +125,21 @@ def test_every_short_name_in_the_nations_table_is_listed_in_sources_md() -> None
     for row in _rows("nations.csv"):
         for name in filter(None, (s.strip() for s in row["source"].split(";"))):
             assert name in listed, f"nations.csv: {row['iso3']}: source {name!r} not in SOURCES.md"
+
+
+def test_a_nato_count_far_from_iiss_is_shown_beside_it_in_sources_md() -> None:
+    """Where NATO's personnel count differs from IISS's by more than 10 %, both are kept.
+
+    SOURCES.md must then list the nation in its two-source table, so a reader sees the
+    spread and which figure the model uses, instead of meeting it only in the CSV.
+    """
+    text = (packaged.DATA / "SOURCES.md").read_text(encoding="utf-8")
+    assert "The model uses `active_personnel` (IISS)" in text
+    far = [n for n in packaged.nations().values()
+           if n.active_personnel and n.active_personnel_nato
+           and abs(n.active_personnel_nato / n.active_personnel - 1) > 0.10]
+    assert far, "no nation's NATO count differs from IISS by 10 %; the check would be vacuous"
+    for nation in far:
+        assert re.search(rf"^\| {re.escape(nation.name)} \| [\d,]+ \| ", text, re.M), (
+            f"SOURCES.md: {nation.name}'s NATO count ({nation.active_personnel_nato}) differs "
+            f"from IISS ({nation.active_personnel}) by more than 10 % but is not in the table")

@@ -97,8 +97,9 @@ def render_stress(console: Console, r: StressResult) -> None:
     console.print(t)
     console.print(f"mean coverage [bold]{s['mean_coverage']:.1%}[/], essential "
                   f"[bold]{s['mean_essential']:.1%}[/], personnel [bold]{s['mean_personnel']:.1%}[/]"
-                  + (f", weighted {s['mean_weighted']:.1%}" if "mean_weighted" in s else "")
-                  + f" · P(every essential requirement met) [bold]{s['p_essential_met']:.1%}[/] · "
+                  + (f", weighted {s['mean_weighted']:.1%}" if "mean_weighted" in s else ""),
+                  highlight=False)
+    console.print(f"P(every essential requirement met) [bold]{s['p_essential_met']:.1%}[/] · "
                   f"P(all met) {s['p_all_met']:.1%}", highlight=False)
     console.print(r.attendance["statement"], highlight=False)
 

@@ -133,13 +133,22 @@ def test_full_attendance_when_everything_is_met(sc: willing.Scenario) -> None:
         "statement"]
 
 
-@pytest.mark.parametrize("seed", [0, 4])
-def test_p_met_and_personnel_equal_per_draw_lps(seed: int) -> None:
+def small(seed: int) -> willing.Scenario:
+    return synthetic_scenario(nations=8, pledges=400, requirements=12, states=1, seed=seed)
+
+
+@pytest.mark.parametrize(("make", "state", "draws", "seed"), [
+    (lambda: small(1), None, 40, 1),  # requirements met in some draws and not in others
+    (willing.load_scenario, "violation", 15, 3),  # infantry with armoured, HQs of two levels
+], ids=["synthetic", "packaged-violation"])
+def test_p_met_and_personnel_equal_per_draw_lps(make, state: str | None, draws: int,
+                                                seed: int) -> None:
     """Per-requirement P(met) and mean personnel coverage of a stress run equal the frequency
     and mean recomputed on the same draws with per-draw LPs (met: the least flow into the
-    requirement among allocations that keep the most units of its tiers still fills it)."""
-    sc = synthetic_scenario(nations=6, pledges=40, requirements=12, states=1, seed=seed)
-    state, draws = sc.default_state, 60
+    requirement among allocations that keep the most units of its tiers still fills it;
+    personnel: the most any allocation that fills the most units by priority fills)."""
+    sc = make()
+    state = state or sc.default_state
     st = willing.stress(sc, state, draws=draws, seed=seed, chunk=draws)
     model, reqs = stress_model(sc, state, st.assumptions, draws)
     tp, _ = transport(sc, state)

@@ -41,7 +41,8 @@ def test_personnel_coverage_counts_posts_at_the_requirements_personnel(
     # a unit is not a post: the packaged plan leaves the large land units short
     assert s["personnel_coverage"] < s["coverage"]
     cov = base_plan.coverage
-    assert (cov["personnel_coverage"] == cov["personnel_filled"] / cov["personnel_required"]).all()
+    assert (cov["personnel_coverage"] == cov["personnel_covered"] / cov["personnel_required"]).all()
+    assert (r["personnel_covered"] == r["filled"] * ppu).all()
 
 
 def test_weights_of_one_leave_coverage_unchanged(sc: willing.Scenario,

@@ -80,7 +80,7 @@ def render_plan(console: Console, r: PlanResult) -> None:
     for _, row in r.coverage.iterrows():
         t.add_row(row["mission_line"], row["priority"], fmt_int(row["required"]),
                   fmt_int(row["filled"]), fmt_pct(row["coverage"]),
-                  fmt_int(row["personnel_required"]), fmt_int(row["personnel_filled"]),
+                  fmt_int(row["personnel_required"]), fmt_int(row["personnel_covered"]),
                   fmt_pct(row["personnel_coverage"]))
     console.print(t)
 

@@ -139,8 +139,11 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     req_df["filled"] = filled
     req_df["unmet"] = req_df["count"] - filled
     ppu_req = coverage.personnel_per_unit(scenario, reqs)
-    # posts filled at the requirement's own personnel per unit (willing.coverage)
-    req_df["personnel_filled"] = (filled * ppu_req).round().astype(np.int64)
+    pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * pa.personnel[fm.pair_p[used]],
+                              minlength=len(reqs))
+    req_df["personnel_filled"] = pers_filled.round().astype(np.int64)  # as deployed
+    # posts filled, at the requirement's own personnel per unit (willing.coverage)
+    req_df["personnel_covered"] = (filled * ppu_req).round().astype(np.int64)
 
     pledges = scenario.pledges
     nations = list(scenario.spec.nations)

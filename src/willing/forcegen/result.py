@@ -44,17 +44,20 @@ class PlanResult(Result):
 
     @property
     def coverage(self) -> pd.DataFrame:
-        """Units and personnel required and filled, by mission line and priority."""
+        """Units and personnel required and filled, by mission line and priority: personnel
+        as deployed (`personnel_filled`) and as posts filled at the requirement's personnel per
+        unit (`personnel_covered`, over `personnel_required`: `personnel_coverage`)."""
         r = self.requirements
         if r.empty:
             return pd.DataFrame(columns=["mission_line", "priority", "required", "filled",
-                                         "personnel_required", "personnel_filled", "coverage",
-                                         "personnel_coverage"])
+                                         "personnel_required", "personnel_filled",
+                                         "personnel_covered", "coverage", "personnel_coverage"])
         g = (r.groupby(["mission_line", "priority"], sort=False)[
-            ["count", "filled", "personnel", "personnel_filled"]].sum().reset_index())
+            ["count", "filled", "personnel", "personnel_filled", "personnel_covered"]].sum()
+             .reset_index())
         g = g.rename(columns={"count": "required", "personnel": "personnel_required"})
         g["coverage"] = (g["filled"] / g["required"]).where(g["required"] > 0, 1.0)
-        g["personnel_coverage"] = (g["personnel_filled"] / g["personnel_required"]).where(
+        g["personnel_coverage"] = (g["personnel_covered"] / g["personnel_required"]).where(
             g["personnel_required"] > 0, 1.0)
         order = {p: i for i, p in enumerate(PRIORITIES)}
         return g.sort_values(["mission_line", "priority"],
@@ -81,7 +84,7 @@ class PlanResult(Result):
             "essential_coverage": float(ess["filled"].sum() / ess_req) if ess_req else 1.0,
             **weighted,
             "personnel_required": int(r["personnel"].sum()) if not r.empty else 0,
-            "personnel_coverage": coverage.share(r["personnel_filled"], r["personnel"])
+            "personnel_coverage": coverage.share(r["personnel_covered"], r["personnel"])
             if not r.empty else 1.0,
             "personnel_deployed": int(self.allocation["personnel"].sum())
             if not self.allocation.empty else 0,

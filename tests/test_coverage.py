@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.test_robust_kernel import lp_flow, lp_value
 
 import willing
 from willing import coverage
@@ -17,7 +18,6 @@ from willing.robust.draws import sample
 from willing.robust.stress import stress_model, transport
 from willing.scenario import apply_overrides
 from willing.synthetic import synthetic_scenario
-from tests.test_robust_kernel import lp_flow, lp_value
 
 
 @pytest.fixture(scope="module")

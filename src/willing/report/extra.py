@@ -180,9 +180,8 @@ def _stress_curve(b: dict[str, Any], st: dict[str, Any]) -> Section | None:
                             hovertemplate="P(coverage ≥ %{x:.0%}) = %{y:.1%}<extra></extra>")
     fig.update_layout(xaxis={"title": "coverage x", "tickformat": ".0%"},
                       yaxis={"title": "P(coverage ≥ x)", "tickformat": ".0%", "range": [0, 1.02]})
-    at = c.set_index(c["x"].round(2))
-    points = ", ".join(f"{x:.0%}: {at.loc[x, 'essential']:.1%}" for x in (0.5, 0.8, 0.9)
-                       if x in at.index)
+    at = dict(zip(c["x"].round(2), c["essential"], strict=True))
+    points = ", ".join(f"{x:.0%}: {at[x]:.1%}" for x in (0.5, 0.8, 0.9) if x in at)
     full = (st.get("full_attendance") or {}).get("statement", "")
     return Section("stress-curve", "How much of the force holds",
                    f"The probability that at least a share x of the essential units (and of all "

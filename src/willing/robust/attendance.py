@@ -23,7 +23,6 @@ from willing.robust.draws import GLOBALS
 from willing.robust.kernel import Kernel
 from willing.scenario.scenario import Scenario
 
-
 SAME_PLURAL = frozenset({"aircraft"})
 """Unit words whose plural is the word itself."""
 
@@ -41,10 +40,10 @@ def full_attendance(scenario: Scenario, kernel: Kernel,
     essential = np.array([r.priority == "essential" for r in reqs], dtype=bool)
     demand = np.array([r.count for r in reqs], dtype=np.int64)
     group = kernel.requirement_group
-    shorts = []
+    shorts: list[dict[str, Any]] = []
     for g in range(n_groups):
         mine = essential & (group == g)
-        unmet = int(round(demand[mine].sum() - ess_flow[g]))
+        unmet = round(float(demand[mine].sum() - ess_flow[g]))
         named = np.nonzero(mine & out.short[:, 0])[0]
         if unmet <= 0 or not len(named):
             continue
@@ -53,7 +52,7 @@ def full_attendance(scenario: Scenario, kernel: Kernel,
         shorts.append({"requirements": [reqs[j].id for j in named], "capabilities": caps,
                        "required": required, "filled": required - unmet, "unmet": unmet,
                        "unit": _unit(scenario, caps, required)})
-    shorts.sort(key=lambda s: (-s["unmet"], s["requirements"]))
+    shorts.sort(key=lambda s: (-int(s["unmet"]), s["requirements"]))
     return {"essential_met": not shorts, "short": shorts, "statement": statement(shorts)}
 
 

@@ -201,7 +201,7 @@ class Kernel:
     @property
     def closes_tier(self) -> BoolArray:
         """Pieces that end their group's tier (the others are a tier's higher-value ranks)."""
-        return self.cumulative.any(axis=1)
+        return np.asarray(self.cumulative.any(axis=1), dtype=bool)
 
     @property
     def n_cuts(self) -> int:
@@ -374,8 +374,8 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
                                         else sp.csr_matrix((0, n_j))),
         piece_group=np.array(p_group, dtype=np.int64), piece_tier=np.array(p_tier, dtype=np.int64),
         piece_demand=np.array(p_demand, dtype=np.int64), cumulative=cumulative,
-        piece_value=piece_value, tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks), requirement_group=group_j,
-        requirement_piece=owner,
+        piece_value=piece_value, tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks),
+        requirement_group=group_j, requirement_piece=owner,
     )
     return replace(kernel, tables=_tables(kernel, draws))
 

@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from willing import coverage, sizing
-from willing.forcegen.arrays import FloatArray, IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
+from willing.forcegen.arrays import (
+    FloatArray,
+    IntArray,
+    masks,
+    pledge_arrays,
+    requirement_arrays,
+    valid_in_state,
+)
 from willing.results import Field, Result, Table
 from willing.robust.attendance import full_attendance
 from willing.robust.distributed import CHUNK, Progress, chunks, execute

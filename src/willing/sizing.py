@@ -99,6 +99,7 @@ class Requirement:
     inputs: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     assumption: str | None = None
+    weight: float = 1.0  # what one unit counts in weighted coverage (willing.coverage)
 
     def applies_in(self, state: str) -> bool:
         return not self.states or state in self.states
@@ -127,6 +128,7 @@ def frame(requirements: list[Requirement], scenario: Scenario) -> pd.DataFrame:
             "region": r.region, "role": r.role, "priority": str(r.priority),
             "duration": str(r.duration), "required_by_day": r.required_by_day,
             "states": ",".join(r.states), "rule": r.rule, "formula": r.formula,
+            "weight": r.weight,
         })
     return pd.DataFrame(rows)
 
@@ -136,7 +138,7 @@ def _common(record: RuleRecord, rule: Any) -> dict[str, Any]:
         "mission_line": record.mission_line, "component": record.component,
         "role": rule.role, "states": tuple(rule.states), "required_by_day": rule.required_by_day,
         "duration": rule.duration, "priority": rule.priority, "rule": rule.rule,
-        "source": rule.source, "assumption": rule.assumption,
+        "source": rule.source, "assumption": rule.assumption, "weight": rule.weight,
     }
 
 

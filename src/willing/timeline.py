@@ -84,18 +84,15 @@ def timeline(scenario: str | Path | None = None, start: date = FIRST_DAY, end: d
         sc = load_scenario(scenario, force_option=force_option, as_of=day)
         p = plan(sc, state, time_limit=time_limit)
         s = p.summary()
-        req = p.requirements
-        per_unit = {c: cap.personnel_per_unit for c, cap in sc.catalogue.items()}
-        required = int((req["count"] * req["capability"].map(per_unit)).sum())
         risk = stress(sc, p.state, draws=draws, seed=seed).summary
         rows.append({
             "date": day.isoformat(), "nations": int(sc.pledges_frame["nation"].nunique())
             if not sc.pledges_frame.empty else 0, "pledges": len(sc.pledges_frame),
             "units_required": s["units_required"], "units_filled": s["units_filled"],
             "coverage": s["coverage"], "essential_coverage": s["essential_coverage"],
-            "personnel_required": required,
+            "personnel_required": s["personnel_required"],
             "personnel_deployed": s["personnel_deployed"],
-            "personnel_coverage": s["personnel_deployed"] / required if required else 1.0,
+            "personnel_coverage": s["personnel_coverage"],
             "p_essential_met": risk["p_essential_met"],
             "mean_essential_coverage": risk["mean_essential"],
         })

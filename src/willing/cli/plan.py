@@ -74,13 +74,14 @@ def render_plan(console: Console, r: PlanResult) -> None:
     console.rule(f"[bold]State: {r.state}[/] — {r.scenario.spec.states[r.state].description or ''}")
 
     t = Table(title="Requirements filled per mission line", title_justify="left")
-    for col in ("mission line", "priority", "units req.", "filled", "personnel req.",
-                "filled", "coverage"):
+    for col in ("mission line", "priority", "units req.", "filled", "coverage",
+                "personnel req.", "filled", "coverage"):
         t.add_column(col, justify="left" if col in ("mission line", "priority") else "right")
     for _, row in r.coverage.iterrows():
         t.add_row(row["mission_line"], row["priority"], fmt_int(row["required"]),
-                  fmt_int(row["filled"]), fmt_int(row["personnel_required"]),
-                  fmt_int(row["personnel_filled"]), fmt_pct(row["coverage"]))
+                  fmt_int(row["filled"]), fmt_pct(row["coverage"]),
+                  fmt_int(row["personnel_required"]), fmt_int(row["personnel_covered"]),
+                  fmt_pct(row["personnel_coverage"]))
     console.print(t)
 
     t = Table(title=f"Gaps ({len(r.gaps)})", title_justify="left")
@@ -119,8 +120,10 @@ def render_plan(console: Console, r: PlanResult) -> None:
         console.print(f"No units allocated in this state: {', '.join(idle)}", highlight=False)
 
     console.print(
-        f"[bold]Coverage[/] {s['coverage']:.1%} of units, essential {s['essential_coverage']:.1%} · "
-        f"{s['personnel_deployed']:,} personnel from {s['nations_contributing']} nations · "
+        f"[bold]Coverage[/] {s['coverage']:.1%} of units, essential {s['essential_coverage']:.1%}, "
+        f"{s['personnel_coverage']:.1%} of the required personnel"
+        + (f", weighted {s['weighted_coverage']:.1%}" if "weighted_coverage" in s else "")
+        + f" · {s['personnel_deployed']:,} personnel from {s['nations_contributing']} nations · "
         f"solver [bold]{s['solver_status']}[/], optimality gap {s['mip_gap']:.2%} · "
         f"{s['seconds']:.2f} s", highlight=False)
     if s["solver_status"] != "optimal":

@@ -77,21 +77,39 @@ def stress_cmd(
     finish("stress", sc, params, r.to_dict(), as_json, lambda c: render_stress(c, r))
 
 
+CURVE_SHOWN = (0.5, 0.8, 0.9, 1.0)
+"""The coverage levels of the curve the terminal shows (JSON and the report have all)."""
+
+
 def render_stress(console: Console, r: StressResult) -> None:
     s = r.summary
     console.rule(f"[bold]stress[/] {r.scenario} ({s['force_option'] or 'base'}) — state {r.state}, "
                  f"{r.draws:,} draws, seed {r.seed}")
-    t = Table(title="Coverage distribution (share of units required)", title_justify="left")
+    measures = [m for m in ("personnel", "weighted") if m in r.quantiles.columns]
+    t = Table(title="Coverage distribution (share of units required, and of personnel)",
+              title_justify="left")
     for col in ("quantile", f"all ({s['units_required']} units)",
-                f"essential ({s['essential_units_required']} units)"):
+                f"essential ({s['essential_units_required']} units)", *measures):
         t.add_column(col, justify="right")
     for _, q in r.quantiles.iterrows():
-        t.add_row(f"{q['quantile']:.0%}", fmt_pct(q["coverage"]), fmt_pct(q["essential"]))
+        t.add_row(f"{q['quantile']:.0%}", fmt_pct(q["coverage"]), fmt_pct(q["essential"]),
+                  *(fmt_pct(q[m]) for m in measures))
     console.print(t)
     console.print(f"mean coverage [bold]{s['mean_coverage']:.1%}[/], essential "
-                  f"[bold]{s['mean_essential']:.1%}[/] · P(every essential requirement met) "
-                  f"[bold]{s['p_essential_met']:.1%}[/] · P(all met) {s['p_all_met']:.1%}",
+                  f"[bold]{s['mean_essential']:.1%}[/], personnel [bold]{s['mean_personnel']:.1%}[/]"
+                  + (f", weighted {s['mean_weighted']:.1%}" if "mean_weighted" in s else ""),
                   highlight=False)
+    console.print(f"P(every essential requirement met) [bold]{s['p_essential_met']:.1%}[/] · "
+                  f"P(all met) {s['p_all_met']:.1%}", highlight=False)
+    console.print(r.attendance["statement"], highlight=False)
+
+    t = Table(title="P(coverage ≥ x)", title_justify="left")
+    for col in ("x", "essential", "all", *measures):
+        t.add_column(col, justify="right")
+    for _, c in r.curve[r.curve["x"].round(2).isin(CURVE_SHOWN)].iterrows():
+        t.add_row(f"{c['x']:.0%}", fmt_pct(c["essential"]), fmt_pct(c["coverage"]),
+                  *(fmt_pct(c[m]) for m in measures))
+    console.print(t)
 
     t = Table(title="Coverage conditional on each global variable", title_justify="left")
     for col in ("variable", "value", "probability", "mean coverage", "mean essential",
@@ -103,13 +121,13 @@ def render_stress(console: Console, r: StressResult) -> None:
                   fmt_pct(c["p_essential_met"]))
     console.print(t)
 
-    t = Table(title="Requirements most often short (some best allocation leaves them short)",
+    t = Table(title="Requirements least often met (met: by every best allocation)",
               title_justify="left")
-    for col in ("requirement", "priority", "units", "P(short)"):
-        t.add_column(col, justify="right" if col in ("units", "P(short)") else "left",
+    for col in ("requirement", "priority", "units", "P(met)"):
+        t.add_column(col, justify="right" if col in ("units", "P(met)") else "left",
                      overflow="fold")
     for _, q in r.requirements.head(12).iterrows():
-        t.add_row(q["requirement"], q["priority"], str(q["units"]), f"{q['p_short']:.1%}")
+        t.add_row(q["requirement"], q["priority"], str(q["units"]), f"{q['p_met']:.1%}")
     console.print(t)
 
     t = Table(title="Capability groups: unmet units (tiers filled in priority order)",

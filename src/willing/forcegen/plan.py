@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from willing import sizing
+from willing import coverage, sizing
 from willing.forcegen import arrays, gaps
 from willing.forcegen.model import ForceModel, build
 from willing.forcegen.result import PlanResult
@@ -156,10 +156,12 @@ def read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
               + np.bincount(fm.cols.keys["w"][1], weights=w, minlength=len(reqs))).astype(np.int64)
     req_df["filled"] = filled
     req_df["unmet"] = req_df["count"] - filled
-    ppu_req = np.array([scenario.catalogue[r.capability].personnel_per_unit for r in reqs])
+    ppu_req = coverage.personnel_per_unit(scenario, reqs)
     pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * pa.personnel[fm.pair_p[used]],
                               minlength=len(reqs))
-    req_df["personnel_filled"] = pers_filled.round().astype(np.int64)
+    req_df["personnel_filled"] = pers_filled.round().astype(np.int64)  # as deployed
+    # posts filled, at the requirement's own personnel per unit (willing.coverage)
+    req_df["personnel_covered"] = (filled * ppu_req).round().astype(np.int64)
 
     pledges = scenario.pledges
     nations = list(scenario.spec.nations)

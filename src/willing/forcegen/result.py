@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from willing import coverage
 from willing.forcegen.solve import SolveInfo
 from willing.results import Field, Result, Table
 from willing.scenario.scenario import Scenario
@@ -43,26 +44,35 @@ class PlanResult(Result):
 
     @property
     def coverage(self) -> pd.DataFrame:
-        """Units and personnel required and filled, by mission line and priority."""
+        """Units and personnel required and filled, by mission line and priority: personnel
+        as deployed (`personnel_filled`) and as posts filled at the requirement's personnel per
+        unit (`personnel_covered`, over `personnel_required`: `personnel_coverage`)."""
         r = self.requirements
         if r.empty:
             return pd.DataFrame(columns=["mission_line", "priority", "required", "filled",
-                                         "personnel_required", "personnel_filled", "coverage"])
+                                         "personnel_required", "personnel_filled",
+                                         "personnel_covered", "coverage", "personnel_coverage"])
         g = (r.groupby(["mission_line", "priority"], sort=False)[
-            ["count", "filled", "personnel", "personnel_filled"]].sum().reset_index())
+            ["count", "filled", "personnel", "personnel_filled", "personnel_covered"]].sum()
+             .reset_index())
         g = g.rename(columns={"count": "required", "personnel": "personnel_required"})
         g["coverage"] = (g["filled"] / g["required"]).where(g["required"] > 0, 1.0)
+        g["personnel_coverage"] = (g["personnel_covered"] / g["personnel_required"]).where(
+            g["personnel_required"] > 0, 1.0)
         order = {p: i for i, p in enumerate(PRIORITIES)}
         return g.sort_values(["mission_line", "priority"],
                              key=lambda s: s.map(order) if s.name == "priority" else s
                              ).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: coverage overall and of essential requirements."""
+        """Headline figures: coverage overall (by units, by personnel and, when the scenario
+        weights its requirements, weighted; willing.coverage) and of essential requirements."""
         r = self.requirements
         req = float(r["count"].sum()) if not r.empty else 0.0
         ess = r[r["priority"] == "essential"] if not r.empty else r
         ess_req = float(ess["count"].sum()) if not ess.empty else 0.0
+        weighted = {"weighted_coverage": coverage.share(r["filled"], r["count"], r["weight"])
+                    } if not r.empty and (r["weight"] != 1.0).any() else {}
         return {
             "scenario": self.scenario.name,
             "force_option": self.scenario.force_option,
@@ -72,6 +82,10 @@ class PlanResult(Result):
             "units_filled": int(r["filled"].sum()) if not r.empty else 0,
             "coverage": float(r["filled"].sum() / req) if req else 1.0,
             "essential_coverage": float(ess["filled"].sum() / ess_req) if ess_req else 1.0,
+            **weighted,
+            "personnel_required": int(r["personnel"].sum()) if not r.empty else 0,
+            "personnel_coverage": coverage.share(r["personnel_covered"], r["personnel"])
+            if not r.empty else 1.0,
             "personnel_deployed": int(self.allocation["personnel"].sum())
             if not self.allocation.empty else 0,
             "nations_contributing": int(self.allocation["nation"].nunique())
@@ -87,7 +101,8 @@ class PlanResult(Result):
         s = self.summary()
         return (f"<h3>willing plan — {s['scenario']} ({s['force_option'] or 'base'}), "
                 f"state {s['state']}</h3><p>coverage {s['coverage']:.1%} · essential "
-                f"{s['essential_coverage']:.1%} · {s['personnel_deployed']:,} personnel from "
+                f"{s['essential_coverage']:.1%} · personnel {s['personnel_coverage']:.1%} · "
+                f"{s['personnel_deployed']:,} personnel from "
                 f"{s['nations_contributing']} nations · {s['gaps']} gaps · solver "
                 f"{s['solver_status']} (gap {s['mip_gap']:.2%}) in {s['seconds']:.2f} s"
                 + ("" if s["solver_status"] == "optimal" else f"; {html.escape(s['solver_proof'])}")

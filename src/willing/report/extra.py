@@ -149,10 +149,60 @@ def _run_label(b: dict[str, Any], command: str) -> str:
     return f"run {r.get('id', '—')} ({r.get('created', '')})"
 
 
-def stress(b: dict[str, Any]) -> Section | None:
+def stress(b: dict[str, Any]) -> list[Section] | None:
+    """The coverage distribution, the P(coverage ≥ x) curve with the full-attendance statement,
+    and P(met) per requirement."""
     st = b.get("stress")
     if not isinstance(st, dict) or not st.get("distribution"):
         return None
+    return [_stress_distribution(b, st), *(s for s in (_stress_curve(b, st),
+                                                       _stress_requirements(b, st)) if s)]
+
+
+def _stress_source(b: dict[str, Any], st: dict[str, Any]) -> str:
+    return (f"willing stress {_run_label(b, 'stress')}, seed {st.get('summary', {}).get('seed')}; "
+            f"willingness and probabilities from the {scenario_source(b)}")
+
+
+def _stress_curve(b: dict[str, Any], st: dict[str, Any]) -> Section | None:
+    c = frame(st.get("curve"))
+    if c.empty:
+        return None
+    s = st.get("summary", {})
+    fig = go.Figure()
+    for col, name, colour in (("essential", "essential units", "#c0392b"),
+                              ("coverage", "all units", "#4a90c2"),
+                              ("personnel", "personnel", "#1f4e79"),
+                              ("weighted", "weighted", "#e67e22")):
+        if col in c:
+            fig.add_scatter(x=c["x"], y=c[col], name=name, mode="lines+markers",
+                            line={"color": colour, "shape": "hv"},
+                            hovertemplate="P(coverage ≥ %{x:.0%}) = %{y:.1%}<extra></extra>")
+    fig.update_layout(xaxis={"title": "coverage x", "tickformat": ".0%"},
+                      yaxis={"title": "P(coverage ≥ x)", "tickformat": ".0%", "range": [0, 1.02]})
+    at = dict(zip(c["x"].round(2), c["essential"], strict=True))
+    points = ", ".join(f"{x:.0%}: {at[x]:.1%}" for x in (0.5, 0.8, 0.9) if x in at)
+    full = (st.get("full_attendance") or {}).get("statement", "")
+    return Section("stress-curve", "How much of the force holds",
+                   f"The probability that at least a share x of the essential units (and of all "
+                   f"units, and of the required personnel) is filled. P(essential coverage ≥ x) "
+                   f"at {points}; mean personnel coverage {s.get('mean_personnel', 0):.1%}. "
+                   f"{full}", layout(fig), c, _stress_source(b, st))
+
+
+def _stress_requirements(b: dict[str, Any], st: dict[str, Any]) -> Section | None:
+    r = frame(st.get("requirements"))
+    if r.empty or "p_met" not in r:
+        return None
+    cols = [c for c in ("requirement", "priority", "capability", "region", "units", "p_met")
+            if c in r]
+    return Section("stress-requirements", "Each requirement: how often it is met",
+                   "The probability that every best allocation (most units by priority) fills "
+                   "the requirement, least often met first.", None, r[cols],
+                   _stress_source(b, st))
+
+
+def _stress_distribution(b: dict[str, Any], st: dict[str, Any]) -> Section:
     d = frame(st["distribution"])
     s = st.get("summary", {})
     fig = go.Figure()
@@ -170,11 +220,10 @@ def stress(b: dict[str, Any]) -> Section | None:
                    f"Who shows up, drawn {s.get('draws', 0):,} times (US backstop, adversary "
                    f"consent, ceasefire, mandate, then each nation by a one-factor Gaussian copula; "
                    f"docs/robust.md). Mean coverage {s.get('mean_coverage', 0):.1%}, essential "
-                   f"{s.get('mean_essential', 0):.1%}; every essential requirement met with "
+                   f"{s.get('mean_essential', 0):.1%}, personnel "
+                   f"{s.get('mean_personnel', 0):.1%}; every essential requirement met with "
                    f"probability {s.get('p_essential_met', 0):.1%}. The table conditions on each "
-                   f"global variable.", layout(fig), cond,
-                   f"willing stress {_run_label(b, 'stress')}, seed {s.get('seed')}; willingness "
-                   f"and probabilities from the {scenario_source(b)}", unc)
+                   f"global variable.", layout(fig), cond, _stress_source(b, st), unc)
 
 
 def pivotal(b: dict[str, Any]) -> Section | None:

@@ -97,6 +97,28 @@ def coalition(b: dict[str, Any]) -> Section:
                    relevant(b, nations=set(n["nation"])))
 
 
+def coverage(b: dict[str, Any]) -> Section:
+    """Coverage by units and by personnel, per mission line and priority (docs/forcegen.md)."""
+    c = frame(b["plan"]["coverage"], ("mission_line", "priority", "coverage",
+                                      "personnel_coverage"))
+    s = b["plan"]["summary"]
+    label = c["mission_line"].astype(str) + " · " + c["priority"].astype(str)
+    fig = go.Figure()
+    for col, name, colour in (("coverage", "units filled", "#4a90c2"),
+                              ("personnel_coverage", "personnel filled", "#1f4e79")):
+        fig.add_bar(x=label, y=c[col], name=name, marker_color=colour,
+                    hovertemplate="%{x}: %{y:.1%} " + name + "<extra></extra>")
+    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%", "range": [0, 1.02]})
+    weighted = (f", weighted by the scenario's requirement weights {s['weighted_coverage']:.1%}"
+                if "weighted_coverage" in s else "")
+    return Section("coverage", "Coverage by units and by personnel",
+                   f"A unit counts once however large it is, so the plan's coverage is given "
+                   f"twice: {s['coverage']:.1%} of the units required and "
+                   f"{s['personnel_coverage']:.1%} of the personnel they ask for (each post at "
+                   f"its requirement's personnel per unit){weighted}. Essential units: "
+                   f"{s['essential_coverage']:.1%}.", layout(fig), c, plan_source(b))
+
+
 def allocation(b: dict[str, Any]) -> Section:
     a = frame(b["plan"]["allocation"], ("nation", "component", "personnel", "capability"))
     gaps = frame(b["plan"]["gaps"], ("component", "unmet_personnel", "capability"))
@@ -211,8 +233,11 @@ def assumptions_section(b: dict[str, Any]) -> Section:
                    scenario_source(b))
 
 
-BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [coalition, allocation, gaps, leads]
-"""The plan's own sections; each registered analysis adds its section after them."""
+Built = Section | list[Section] | None
+"""What a section builder gives: one section, several (an analysis with more to show), none."""
+
+BUILDERS: list[Callable[[dict[str, Any]], Built]] = [coalition, coverage, allocation, gaps, leads]
+"""The plan's own sections; each registered analysis adds its sections after them."""
 
 
 def sections(b: dict[str, Any]) -> list[Section]:
@@ -220,5 +245,8 @@ def sections(b: dict[str, Any]) -> list[Section]:
     from willing import analyses
 
     builders = [*BUILDERS, *(f for a in analyses.registered() if (f := a.section) is not None)]
-    out = [s for f in builders if (s := f(b)) is not None]
+    out: list[Section] = []
+    for f in builders:
+        built = f(b)
+        out += built if isinstance(built, list) else [] if built is None else [built]
     return [*out, assumptions_section(b)]

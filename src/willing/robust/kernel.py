@@ -24,6 +24,12 @@ Priority tiers: the demand vectors a transport network can meet form a polymatro
 allocation maximises the flow into tiers 0..k for every k at once (greedy by priority). The
 flow of tier k is therefore F(tiers ≤ k) − F(tiers ≤ k−1): the MILP's lexicographic stage 1.
 
+Values (personnel, weight): the same greedy, with the requirements of a tier ranked by their
+value per unit (highest first), gives the allocation that fills the most units by priority and
+then the most value; requirement rank r of a group fills F(ranks ≤ r) − F(ranks < r) units.
+Each rank is a piece of its own (a tier's last rank carries the tier's short flags), so a
+draw's filled value is again linear in the pieces' flows: Σ_r F_r·(v_r − v_{r+1}).
+
 A requirement is *short* in a draw when some allocation that fills the most units of its own
 and higher priorities leaves it short. By max-flow/min-cut it is then on the sink side of
 every minimum cut — inside T(U) for every minimising U of its piece (the smallest minimum
@@ -58,20 +64,39 @@ class Transport:
 
     `supply[p]` is the number of units pledge p can keep deployed (see `stress.transport` for
     the rotation rule), `demand[j]` the units requirement j needs, `tier[j]` its priority
-    (0 essential, 1 important, 2 desirable), `compatible[p, j]` whether p may serve j.
+    (0 essential, 1 important, 2 desirable), `compatible[p, j]` whether p may serve j, and
+    `value[j]` (J × V, optional) what one unit of j is worth in each of V measures (e.g.
+    its weight, its personnel): within a tier, units go to the higher values first.
     """
 
     supply: IntArray
     demand: IntArray
     tier: IntArray
     compatible: BoolArray
+    value: FloatArray | None = None
 
     def __post_init__(self) -> None:
         p, j = self.compatible.shape
         if self.supply.shape != (p,) or self.demand.shape != (j,) or self.tier.shape != (j,):
             raise ValueError("supply, demand and tier must match the compatibility matrix")
+        if self.value is not None and (self.value.ndim != 2 or self.value.shape[0] != j):
+            raise ValueError("value must have one row per requirement")
         if (self.supply < 0).any() or (self.demand < 0).any():
             raise ValueError("supply and demand must be non-negative")
+
+    @property
+    def values(self) -> FloatArray:
+        """Value per unit of each requirement, J × V (no measures: J × 0)."""
+        return (self.value if self.value is not None
+                else np.zeros((len(self.demand), 0))).astype(np.float64)
+
+    def rank(self) -> IntArray:
+        """Dense rank of each requirement by (tier, value per unit descending)."""
+        keys = np.column_stack([self.tier.astype(np.float64), -self.values])
+        if not len(keys):
+            return np.zeros(0, dtype=np.int64)
+        _, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return inverse.ravel().astype(np.int64)
 
     @property
     def n_tiers(self) -> int:
@@ -111,6 +136,7 @@ class Reduced:
     """What a batch of draws reduces to: per-draw filled units, per-requirement counts."""
 
     filled: FloatArray  # tiers × draws: units filled in the tiers 0..k (cumulative)
+    value: FloatArray  # measures × draws: value filled (units to the highest values first)
     short: IntArray  # per requirement: draws in which it is short
     piece_unmet: IntArray  # per piece: unmet units summed over the draws
     piece_short: IntArray  # per piece: draws in which it has unmet units
@@ -133,6 +159,7 @@ class Tables:
     flow: FloatArray  # patterns: the piece's flow
     gap: FloatArray  # patterns: the piece's unmet units
     fixed: FloatArray  # tiers: filled units from the constant pieces
+    fixed_value: FloatArray  # measures: filled value from the constant pieces
     short: sp.csr_matrix  # requirements × patterns: the requirement is short (its own piece)
 
 
@@ -164,11 +191,17 @@ class Kernel:
     piece_tier: IntArray
     piece_demand: IntArray
     cumulative: FloatArray  # pieces × tiers: piece (g, k') gives group g's flow of tiers ≤ k
+    piece_value: FloatArray  # pieces × measures: filled value = piece_value.T @ flows
     tier_demand: IntArray
     fallbacks: tuple[Fallback, ...]
     requirement_group: IntArray  # group of each requirement (-1: no demand)
     requirement_piece: IntArray  # enumerated piece (row of `starts`) deciding if it is short
     tables: Tables | None = None  # per-piece answers for every availability pattern
+
+    @property
+    def closes_tier(self) -> BoolArray:
+        """Pieces that end their group's tier (the others are a tier's higher-value ranks)."""
+        return np.asarray(self.cumulative.any(axis=1), dtype=bool)
 
     @property
     def n_cuts(self) -> int:
@@ -232,7 +265,8 @@ class Kernel:
             out = self.evaluate(a, short=True)
             assert out.short is not None
             unmet = np.rint(self.piece_demand[:, None] - out.flows).astype(np.int64)
-            return Reduced(self.tier_flows(out.flows), out.short.sum(axis=1).astype(np.int64),
+            return Reduced(self.tier_flows(out.flows), self.value_flows(out.flows),
+                           out.short.sum(axis=1).astype(np.int64),
                            unmet.sum(axis=1), (unmet > 0).sum(axis=1).astype(np.int64))
         tb = self.tables
         idx = (tb.bits.T @ a.T).astype(np.intp)  # varying pieces × draws: pattern numbers
@@ -241,8 +275,9 @@ class Kernel:
         counts[np.delete(tb.offset, tb.vary)] += n
         flows = tb.flow[idx]  # varying pieces × draws
         filled = self.cumulative[tb.vary].T @ flows + tb.fixed[:, None]
+        value = self.piece_value[tb.vary].T @ flows + tb.fixed_value[:, None]
         return Reduced(
-            filled=np.rint(filled), short=np.rint(tb.short @ counts).astype(np.int64),
+            filled=np.rint(filled), value=value, short=np.rint(tb.short @ counts).astype(np.int64),
             piece_unmet=np.bincount(tb.piece, weights=tb.gap * counts, minlength=self.n_pieces
                                     ).astype(np.int64),
             piece_short=np.bincount(tb.piece, weights=(tb.gap > 0) * counts,
@@ -259,6 +294,10 @@ class Kernel:
     def tier_flows(self, flows: FloatArray) -> FloatArray:
         """Filled units of the tiers 0..k (cumulative), tiers × draws."""
         return np.rint(self.cumulative.T.astype(flows.dtype) @ flows)
+
+    def value_flows(self, flows: FloatArray) -> FloatArray:
+        """Value filled in each measure, measures × draws (units to the highest values first)."""
+        return self.piece_value.T @ flows.astype(np.float64)
 
 
 def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
@@ -278,22 +317,31 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
     comp = tp.compatible & live_p[:, None] & live_j[None, :]
     group_p, group_j, n_groups = _groups(comp, live_p, live_j)
     n_tiers = tp.n_tiers
+    rank, values = tp.rank(), tp.values
 
     enum: list[tuple[int, FloatArray, FloatArray, sp.csr_matrix]] = []
     fallbacks: list[Fallback] = []
     p_group: list[int] = []
     p_tier: list[int] = []
     p_demand: list[int] = []
+    p_closes: list[bool] = []
+    p_value: list[FloatArray] = []
     for g in range(n_groups):
         pg = np.nonzero(group_p == g)[0]
         jg = np.nonzero(group_j == g)[0]
-        for k in sorted(set(tp.tier[jg].tolist())):
-            jk = jg[tp.tier[jg] <= k]
+        ranks = sorted(set(rank[jg].tolist()))
+        for r in ranks:
+            jk = jg[rank[jg] <= r]
+            at = jg[rank[jg] == r]
+            k = int(tp.tier[at[0]])
+            closes = r == max(rank[jg[tp.tier[jg] == k]])
             piece = len(p_group)
             p_group.append(g)
             p_tier.append(k)
             p_demand.append(int(tp.demand[jk].sum()))
-            cls = _classes(tp, comp, pg, jk, key, k_n, k)
+            p_closes.append(bool(closes))
+            p_value.append(values[at[0]])
+            cls = _classes(tp, comp, pg, jk, key, k_n, k if closes else -1)
             closed = _closed_sets(cls.neighbours, max_cuts)
             if closed is None:
                 fallbacks.append(_fallback(piece, cls))
@@ -313,7 +361,12 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
     starts = np.cumsum([0] + [len(c) for c in consts])[:-1].astype(np.int64)
 
     cumulative = np.zeros((len(p_group), n_tiers))
+    piece_value = np.zeros((len(p_group), values.shape[1]))
     for i, (g, k) in enumerate(zip(p_group, p_tier, strict=True)):
+        nxt = i + 1 < len(p_group) and p_group[i + 1] == g  # the group's next rank
+        piece_value[i] = p_value[i] - (p_value[i + 1] if nxt else 0.0)
+        if not p_closes[i]:
+            continue
         later = [k2 for g2, k2 in zip(p_group, p_tier, strict=True) if g2 == g and k2 > k]
         cumulative[i, k:(min(later) if later else n_tiers)] = 1.0
     w = np.hstack(weights) if weights else np.zeros((k_n, 0))
@@ -329,8 +382,8 @@ def compile_kernel(tp: Transport, pledge_key: IntArray | None = None,
                                         else sp.csr_matrix((0, n_j))),
         piece_group=np.array(p_group, dtype=np.int64), piece_tier=np.array(p_tier, dtype=np.int64),
         piece_demand=np.array(p_demand, dtype=np.int64), cumulative=cumulative,
-        tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks), requirement_group=group_j,
-        requirement_piece=owner,
+        piece_value=piece_value, tier_demand=tp.tier_demand(), fallbacks=tuple(fallbacks),
+        requirement_group=group_j, requirement_piece=owner,
     )
     return replace(kernel, tables=_tables(kernel, draws))
 
@@ -385,7 +438,8 @@ def _tables(k: Kernel, draws: int | None) -> Tables | None:
     constant = np.nonzero(sizes == 1)[0]
     return Tables(bits=np.ascontiguousarray(bits[:, vary]), vary=vary, offset=offset, piece=piece,
                   flow=flow, gap=np.rint(k.piece_demand[piece] - flow),
-                  fixed=k.cumulative[constant].T @ flow[offset[constant]], short=short)
+                  fixed=k.cumulative[constant].T @ flow[offset[constant]],
+                  fixed_value=k.piece_value[constant].T @ flow[offset[constant]], short=short)
 
 
 def _dense_if_small(m: sp.csr_matrix) -> sp.csr_matrix | FloatArray:
@@ -420,11 +474,13 @@ class _Classes:
     demand: FloatArray  # B
     key_class: FloatArray  # K × A
     own_tier: sp.csr_matrix  # B × J: requirements of the piece's own tier in each class
+    # (none for a rank that does not end its tier)
 
 
 def _classes(tp: Transport, comp: BoolArray, pg: IntArray, jk: IntArray, key: IntArray,
              n_keys: int, k: int) -> _Classes:
-    """Supply classes (same requirements) and requirement classes (same supply classes)."""
+    """Supply classes (same requirements) and requirement classes (same supply classes);
+    `k` is the tier whose requirements' short flags the piece decides (-1: none)."""
     sub = comp[np.ix_(pg, jk)]
     used = sub.any(axis=1)
     pg, sub = pg[used], sub[used]

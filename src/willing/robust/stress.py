@@ -24,9 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from willing import sizing
-from willing.forcegen.arrays import IntArray, masks, pledge_arrays, requirement_arrays, valid_in_state
+from willing import coverage, sizing
+from willing.forcegen.arrays import (
+    FloatArray,
+    IntArray,
+    masks,
+    pledge_arrays,
+    requirement_arrays,
+    valid_in_state,
+)
 from willing.results import Field, Result, Table
+from willing.robust.attendance import full_attendance
 from willing.robust.distributed import CHUNK, Progress, chunks, execute
 from willing.robust.draws import GLOBALS, Assumptions, DrawModel, Draws, draw_model, sample
 from willing.robust.kernel import Kernel, Transport, compile_kernel
@@ -34,6 +42,10 @@ from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import Scenario
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+CURVE = tuple(i / 20 for i in range(21))
+"""The coverage levels x of the exceedance curve P(coverage ≥ x)."""
+BINS = 1000
+"""Personnel and weighted coverage are counted in bins of 1/BINS (exact at multiples of it)."""
 
 
 def transport(scenario: Scenario, state: str) -> tuple[Transport, list[sizing.Requirement]]:
@@ -47,7 +59,8 @@ def transport(scenario: Scenario, state: str) -> tuple[Transport, list[sizing.Re
     per_rotation = np.floor(pa.count / pa.rotation + 1e-9).astype(np.int64)
     serves_enduring = (compat & ra.enduring[None, :]).any(axis=1)
     supply = np.where(serves_enduring, per_rotation, pa.count)
-    return Transport(supply=supply, demand=ra.demand, tier=ra.priority, compatible=compat), reqs
+    return Transport(supply=supply, demand=ra.demand, tier=ra.priority, compatible=compat,
+                     value=coverage.per_unit(scenario, reqs)), reqs
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class StressModel:
 
     kernel: Kernel
     draws: DrawModel
+    value_required: FloatArray  # coverage.MEASURES: the value of every unit required
 
 
 def stress_model(scenario: Scenario, state: str, assumptions: Assumptions,
@@ -63,7 +77,8 @@ def stress_model(scenario: Scenario, state: str, assumptions: Assumptions,
     """Compile a state for `draws` draws (None: as many as it takes to tabulate)."""
     tp, reqs = transport(scenario, state)
     dm = draw_model(scenario, state, assumptions)
-    return StressModel(compile_kernel(tp, dm.pledge_key, dm.n_keys, draws=draws), dm), reqs
+    return StressModel(compile_kernel(tp, dm.pledge_key, dm.n_keys, draws=draws), dm,
+                       tp.values.T @ tp.demand), reqs
 
 
 @dataclass
@@ -77,13 +92,15 @@ class ChunkStats:
     piece_unmet: IntArray  # per piece: unmet units summed over draws
     piece_short: IntArray  # per piece: draws with unmet units
     present: IntArray  # per nation: draws in which it takes part
+    measures: IntArray  # coverage.MEASURES × (BINS + 1): draws by coverage bin in each measure
+    measure_sum: FloatArray  # coverage.MEASURES: value filled, summed over draws
 
     def __add__(self, other: ChunkStats) -> ChunkStats:
         return ChunkStats(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
 
     def astuple(self) -> tuple[Any, ...]:
         return (self.draws, self.total, self.essential, self.short, self.piece_unmet,
-                self.piece_short, self.present)
+                self.piece_short, self.present, self.measures, self.measure_sum)
 
 
 def run_chunk(model: StressModel, seed: np.random.SeedSequence, n: int) -> ChunkStats:
@@ -95,6 +112,10 @@ def run_chunk(model: StressModel, seed: np.random.SeedSequence, n: int) -> Chunk
         draws=n, total=total, essential=essential,
         short=red.short, piece_unmet=red.piece_unmet, piece_short=red.piece_short,
         present=d.present.sum(axis=0).astype(np.int64),
+        measures=np.stack([np.bincount(_bin(v, t), minlength=BINS + 1)
+                           for v, t in zip(red.value, model.value_required, strict=True)]
+                          ).astype(np.int64).reshape(len(coverage.MEASURES), BINS + 1),
+        measure_sum=red.value.sum(axis=1),
     )
 
 
@@ -106,6 +127,13 @@ def histograms(k: Kernel, d: Draws, filled: np.ndarray) -> tuple[IntArray, IntAr
             _hist2(d.code, units[0], n_codes, int(k.tier_demand[0])))
 
 
+def _bin(value: FloatArray, required: float) -> IntArray:
+    """The coverage bin of each value: floor(BINS · value / required), BINS when none required."""
+    if required <= 0:
+        return np.full(len(value), BINS, dtype=np.int64)
+    return np.clip(np.floor(value * BINS / required + 1e-9), 0, BINS).astype(np.int64)
+
+
 def _hist2(code: IntArray, value: IntArray, n_codes: int, top: int) -> IntArray:
     return np.bincount(code * (top + 1) + value, minlength=n_codes * (top + 1)).reshape(
         n_codes, top + 1).astype(np.int64)
@@ -115,9 +143,11 @@ def _hist2(code: IntArray, value: IntArray, n_codes: int, top: int) -> IntArray:
 class StressResult(Result):
     """The coverage distribution of a plan under political uncertainty.
 
-    Tables: `quantiles`, `distribution` (probability of each coverage level), `conditional`
-    (by each drawn global variable), `requirements` (how often each is short), `groups`
-    (unmet units per capability group and tier), `nations` (how often each takes part).
+    Tables: `quantiles`, `distribution` (probability of each coverage level), `curve`
+    (P(coverage ≥ x) for x from 0 to 1), `conditional` (by each drawn global variable),
+    `requirements` (how often each is met, least often first), `groups` (unmet units per
+    capability group and tier), `nations` (how often each takes part); `full_attendance`
+    names the essential requirements short even when every nation shows up.
     """
 
     scenario: str
@@ -128,10 +158,12 @@ class StressResult(Result):
     summary: dict[str, Any]
     quantiles: pd.DataFrame
     distribution: pd.DataFrame
+    curve: pd.DataFrame
     conditional: pd.DataFrame
     requirements: pd.DataFrame
     groups: pd.DataFrame
     nations: pd.DataFrame
+    attendance: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     stats: ChunkStats | None = field(default=None, repr=False)
 
@@ -147,8 +179,10 @@ class StressResult(Result):
         Field("assumptions", lambda r: r.assumption_values(), keyed=("willingness",)),
         Table("quantiles", title="Coverage quantiles"),
         Table("distribution"),
+        Table("curve", title="P(coverage ≥ x)"),
+        Field("full_attendance", lambda r: r.attendance),
         Table("conditional", title="Conditional"),
-        Table("requirements", title="Requirements by how often they are short"),
+        Table("requirements", title="Requirements by how often they are met"),
         Table("groups"),
         Table("nations", nation="nation"),
     )
@@ -157,8 +191,9 @@ class StressResult(Result):
         s = self.summary
         return (f"<h3>willing stress — {html.escape(self.scenario)}, state {self.state}, "
                 f"{self.draws:,} draws</h3><p>mean coverage {s['mean_coverage']:.1%} · essential "
-                f"{s['mean_essential']:.1%} · P(every essential requirement met) "
-                f"{s['p_essential_met']:.1%}</p>")
+                f"{s['mean_essential']:.1%} · personnel {s['mean_personnel']:.1%} · "
+                f"P(every essential requirement met) {s['p_essential_met']:.1%}</p><p>"
+                f"{html.escape(self.attendance.get('statement', ''))}</p>")
 
 
 def stress(scenario: Scenario, state: str | None = None, *, draws: int = 1_000_000, seed: int = 1,
@@ -189,10 +224,15 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
     summary = headline(scenario, state, seed, k, stats.total, stats.essential)
     n = stats.draws
     tot, ess = stats.total.sum(axis=0), stats.essential.sum(axis=0)
-    share_all, share_ess = _shares(int(k.tier_demand[-1])), _shares(int(k.tier_demand[0]))
+    d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
+    share_all, share_ess = _shares(d_all), _shares(d_ess)
+    summary.update(_means(model, reqs, stats))
+    shown = _shown(reqs)
     quant = pd.DataFrame({"quantile": QUANTILES,
                           "coverage": [share_all[_quantile(tot, q)] for q in QUANTILES],
-                          "essential": [share_ess[_quantile(ess, q)] for q in QUANTILES]})
+                          "essential": [share_ess[_quantile(ess, q)] for q in QUANTILES],
+                          **{m: [_quantile(stats.measures[i], q) / BINS for q in QUANTILES]
+                             for i, m in shown}})
     dist = pd.DataFrame({"measure": ["all"] * len(tot) + ["essential"] * len(ess),
                          "units_filled": np.concatenate([np.arange(len(tot)), np.arange(len(ess))]),
                          "coverage": np.concatenate([share_all, share_ess]),
@@ -200,10 +240,45 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
     dist = dist[dist["probability"] > 0].reset_index(drop=True)
     return StressResult(
         scenario=scenario.name, state=state, draws=n, seed=seed, assumptions=a, summary=summary,
-        quantiles=quant, distribution=dist,
+        quantiles=quant, distribution=dist, curve=_curve(stats, d_all, d_ess, shown),
         conditional=_conditional(stats, share_all, share_ess),
         requirements=_requirements(reqs, stats), groups=_groups(k, reqs, stats),
-        nations=_nations(scenario, a, stats), seconds=seconds, stats=stats)
+        nations=_nations(scenario, a, stats), attendance=full_attendance(scenario, k, reqs),
+        seconds=seconds, stats=stats)
+
+
+def _shown(reqs: list[sizing.Requirement]) -> list[tuple[int, str]]:
+    """The measures reported (index in coverage.MEASURES, name): personnel always, weighted
+    only when some weight differs from 1 (otherwise it is the units measure)."""
+    return [(i, m) for i, m in enumerate(coverage.MEASURES)
+            if m != "weighted" or coverage.weighted(reqs)]
+
+
+def _means(model: StressModel, reqs: list[sizing.Requirement], stats: ChunkStats
+           ) -> dict[str, float]:
+    """Mean coverage in each reported measure besides units."""
+    return {f"mean_{m}": float(stats.measure_sum[i] / stats.draws / model.value_required[i])
+            if model.value_required[i] > 0 else 1.0 for i, m in _shown(reqs)}
+
+
+def _curve(stats: ChunkStats, d_all: int, d_ess: int, shown: list[tuple[int, str]]
+           ) -> pd.DataFrame:
+    """P(coverage ≥ x) at each x of CURVE: essential and all units, and each measure."""
+    x = np.array(CURVE)
+
+    def units(hist: IntArray, demand: int) -> FloatArray:
+        if not demand:
+            return np.ones(len(x))
+        tail = np.cumsum(hist[::-1])[::-1] / stats.draws  # P(units filled ≥ u)
+        return tail[np.ceil(x * demand - 1e-9).astype(np.int64)]
+
+    def binned(hist: IntArray) -> FloatArray:
+        tail = np.cumsum(hist[::-1])[::-1] / stats.draws
+        return tail[np.rint(x * BINS).astype(np.int64)]
+
+    return pd.DataFrame({"x": x, "essential": units(stats.essential.sum(axis=0), d_ess),
+                         "coverage": units(stats.total.sum(axis=0), d_all),
+                         **{m: binned(stats.measures[i]) for i, m in shown}})
 
 
 def headline(scenario: Scenario, state: str, seed: int, k: Kernel, total: IntArray,
@@ -254,8 +329,8 @@ def _requirements(reqs: list[sizing.Requirement], stats: ChunkStats) -> pd.DataF
         "requirement": [r.id for r in reqs], "mission_line": [r.mission_line for r in reqs],
         "capability": [r.capability for r in reqs], "region": [r.region for r in reqs],
         "priority": [str(r.priority) for r in reqs], "units": [r.count for r in reqs],
-        "p_short": stats.short / stats.draws})
-    return df.sort_values(["p_short", "priority"], ascending=[False, True],
+        "p_met": 1.0 - stats.short / stats.draws, "p_short": stats.short / stats.draws})
+    return df.sort_values(["p_met", "priority"], ascending=[True, True],
                           key=lambda s: s.map({str(p): i for i, p in enumerate(PRIORITY_ORDER)})
                           if s.name == "priority" else s, kind="stable").reset_index(drop=True)
 
@@ -271,7 +346,7 @@ def _groups(k: Kernel, reqs: list[sizing.Requirement], stats: ChunkStats) -> pd.
         "group": k.piece_group, "capabilities": [",".join(caps[g]) for g in k.piece_group.tolist()],
         "tiers": ["..".join(dict.fromkeys([tiers[0], tiers[t]])) for t in k.piece_tier.tolist()],
         "units_required": k.piece_demand, "mean_unmet": stats.piece_unmet / stats.draws,
-        "p_unmet": stats.piece_short / stats.draws})
+        "p_unmet": stats.piece_short / stats.draws})[k.closes_tier]  # a tier's whole pieces
     return df.sort_values(["p_unmet", "mean_unmet"], ascending=False, kind="stable").reset_index(
         drop=True)
 

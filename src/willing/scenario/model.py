@@ -275,6 +275,9 @@ class RuleBase(Strict):
     required_by_day: int = Field(90, ge=0, le=3650, strict=True)
     duration: Duration = Duration.ENDURING
     states: list[Id] = Field(default_factory=list, description="States it applies in; empty = all.")
+    weight: float = Field(1.0, ge=0.0, le=1000.0, strict=True, allow_inf_nan=False,
+                          description="What one unit of its requirements counts in weighted "
+                          "coverage (0 leaves them out); 1 = every unit alike.")
     source: str | None = None
     assumption: str | None = None
 

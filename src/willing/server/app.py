@@ -255,7 +255,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
                         if s.table is not None else None})
         return {"run": b.get("run"), "state": b.get("state"),
                 "summary": b.get("plan", {}).get("summary"),
-                "sections": out}
+                "stress": (b.get("stress") or {}).get("summary"), "sections": out}
 
     @api.get("/api/runs/{run_id}/report", summary="The HTML report of a run (download)",
              responses={**READ, **answers(404)})

@@ -103,7 +103,10 @@ async function showRun(id) {
   $("run-title").textContent = `Run ${id} — ${run.command || ""} on ${run.scenario || ""} (${run.force_option || "base"}), state ${data.state}`;
   const s = data.summary;
   $("run-summary").textContent = s
-    ? `Coverage ${pct(s.coverage)} of units, essential ${pct(s.essential_coverage)} · ${s.personnel_deployed.toLocaleString()} personnel from ${s.nations_contributing} nations · ${s.gaps} gaps`
+    ? `Coverage ${pct(s.coverage)} of units, essential ${pct(s.essential_coverage)}, ${pct(s.personnel_coverage)} of the required personnel` +
+      (s.weighted_coverage !== undefined ? `, weighted ${pct(s.weighted_coverage)}` : "") +
+      ` · ${s.personnel_deployed.toLocaleString()} personnel from ${s.nations_contributing} nations · ${s.gaps} gaps` +
+      (data.stress ? ` · stress: mean essential ${pct(data.stress.mean_essential)}, personnel ${pct(data.stress.mean_personnel)}, P(every essential requirement met) ${pct(data.stress.p_essential_met)}` : "")
     : "";
   $("dl-report").href = withToken(`/api/runs/${id}/report`);
   $("dl-json").href = withToken(`/api/runs/${id}/json`);

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from ruamel.yaml import YAML
 
+from willing import coverage
 from willing.forcegen.arrays import pledge_arrays
 from willing.forcegen.plan import build_model, read_back
 from willing.forcegen.result import PlanResult, hosts
@@ -41,7 +42,7 @@ from willing.results import Field, Result, Table
 from willing.robust.distributed import chunks
 from willing.robust.draws import Assumptions, Draws, draw_model, sample
 from willing.robust.kernel import Kernel, compile_kernel
-from willing.robust.stress import headline, histograms, transport
+from willing.robust.stress import headline, histograms, means, transport
 from willing.scenario.scenario import Scenario, apply_overrides
 
 Kind = Literal["nation", "pledge", "count", "willingness", "backstop"]
@@ -313,7 +314,7 @@ class WhatIf:
         stress run's time, and not in the summary)."""
         draws = sum(n for _, n in seeds)
         a = Assumptions.of(edited)
-        tp, _reqs = transport(edited, self.state)
+        tp, reqs = transport(edited, self.state)
         dm = draw_model(edited, self.state, a)
         kernel = _kept(self._kernels, (tp.supply.tobytes(), draws))
         if kernel is None:
@@ -328,10 +329,16 @@ class WhatIf:
                            for s, n in seeds], DRAWS_KEPT)
         else:
             reused.append("draws")
-        total, essential = zip(*(histograms(kernel, d, kernel.filled(d.avail)) for d in drawn),
-                               strict=True)
-        return headline(edited, self.state, seed, kernel, np.add.reduce(total),
-                        np.add.reduce(essential))
+        total, essential, value = [], [], np.zeros(len(coverage.MEASURES))
+        for d in drawn:
+            filled, filled_value = kernel.filled(d.avail)
+            units = histograms(kernel, d, filled)
+            total.append(units[0])
+            essential.append(units[1])
+            value += filled_value.sum(axis=1)
+        return {**headline(edited, self.state, seed, kernel, np.add.reduce(total),
+                           np.add.reduce(essential)),
+                **means(tp.values.T @ tp.demand, reqs, value, draws)}
 
 
 def _controls(edited: Scenario, eff: Effective) -> tuple[pd.DataFrame, pd.DataFrame]:

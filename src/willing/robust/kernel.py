@@ -283,13 +283,15 @@ class Kernel:
             piece_short=np.bincount(tb.piece, weights=(tb.gap > 0) * counts,
                                     minlength=self.n_pieces).astype(np.int64))
 
-    def filled(self, avail: npt.ArrayLike) -> FloatArray:
-        """Filled units of the tiers 0..k per draw, as `reduce` gives them, without the
-        per-requirement counts (which cost most of an evaluation: a what-if shows only the
-        coverage)."""
+    def filled(self, avail: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Filled units of the tiers 0..k and value filled in each measure, per draw, as `reduce`
+        gives them, without the per-requirement counts (which cost most of an evaluation: a
+        what-if shows only the coverage)."""
         if self.tables is not None:
-            return self.reduce(avail).filled
-        return self.tier_flows(self.evaluate(avail).flows)
+            red = self.reduce(avail)
+            return red.filled, red.value
+        flows = self.evaluate(avail).flows
+        return self.tier_flows(flows), self.value_flows(flows)
 
     def tier_flows(self, flows: FloatArray) -> FloatArray:
         """Filled units of the tiers 0..k (cumulative), tiers × draws."""

@@ -226,7 +226,7 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
     tot, ess = stats.total.sum(axis=0), stats.essential.sum(axis=0)
     d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
     share_all, share_ess = _shares(d_all), _shares(d_ess)
-    summary.update(_means(model, reqs, stats))
+    summary.update(means(model.value_required, reqs, stats.measure_sum, stats.draws))
     shown = _shown(reqs)
     quant = pd.DataFrame({"quantile": QUANTILES,
                           "coverage": [share_all[_quantile(tot, q)] for q in QUANTILES],
@@ -254,11 +254,12 @@ def _shown(reqs: list[sizing.Requirement]) -> list[tuple[int, str]]:
             if m != "weighted" or coverage.weighted(reqs)]
 
 
-def _means(model: StressModel, reqs: list[sizing.Requirement], stats: ChunkStats
-           ) -> dict[str, float]:
-    """Mean coverage in each reported measure besides units."""
-    return {f"mean_{m}": float(stats.measure_sum[i] / stats.draws / model.value_required[i])
-            if model.value_required[i] > 0 else 1.0 for i, m in _shown(reqs)}
+def means(value_required: FloatArray, reqs: list[sizing.Requirement], measure_sum: FloatArray,
+          draws: int) -> dict[str, float]:
+    """Mean coverage in each reported measure besides units, from the value filled summed over
+    `draws` draws (`measure_sum`, one per measure of coverage.MEASURES)."""
+    return {f"mean_{m}": float(measure_sum[i] / draws / value_required[i])
+            if value_required[i] > 0 else 1.0 for i, m in _shown(reqs)}
 
 
 def _curve(stats: ChunkStats, d_all: int, d_ess: int, shown: list[tuple[int, str]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,7 +22,9 @@ from willing.cli.common import (
     fmt_pct,
     load,
 )
-from willing.robust import Assumptions, PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
+
+if TYPE_CHECKING:
+    from willing.robust import PivotalResult, StressResult, SweepResult
 
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed; the same seed gives the same numbers.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w",
@@ -70,6 +72,8 @@ def stress_cmd(
                                    "ceasefire_holds": ceasefire_holds, "mandate": mandate,
                                    "correlation": correlation}.items() if v is not None}
     with progress_bar(f"stress {draws:,} draws") as tick:
+        from willing.robust import Assumptions, stress
+
         r = stress(sc, state, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                    progress=tick, assumptions=Assumptions.of(sc).with_values(**overrides))
     params = {"state": r.state, "draws": draws, "seed": seed, "force_option": sc.force_option,
@@ -140,6 +144,8 @@ def pivotal_cmd(
     """Shapley and Banzhaf values of each nation in the coverage game: who is indispensable."""
     sc = load(scenario, force_option)
     with progress_bar("pivotal") as tick:
+        from willing.robust import pivotal
+
         r = pivotal(sc, state, permutations=permutations, samples=samples, seed=seed,
                     essential=essential, progress=tick)
     params = {"state": r.state, "permutations": permutations, "samples": samples, "seed": seed,
@@ -184,6 +190,8 @@ def sweep_cmd(
         raise ValueError(f"one scenario at most, got {', '.join(rest)} (grid axes need name=...)")
     sc = load(rest[0] if rest else None, force_option)
     with progress_bar("sweep") as tick:
+        from willing.robust import sweep
+
         r = sweep(sc, axes, state=state, draws=draws, seed=seed, workers=workers,
                   scheduler=scheduler, progress=tick)
     params = {"state": r.state, "grid": axes, "draws": draws, "seed": seed,

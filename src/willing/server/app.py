@@ -216,7 +216,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
     @api.get("/api/analyses", summary="The registered analyses: each one's runs, report section "
              "and releasability follow from its registration", responses=READ)
     def analyses_list(_who: Who) -> list[dict[str, Any]]:
-        return [{"name": a.name, "summary": a.summary, "result": a.result.__name__,
+        return [{"name": a.name, "summary": a.summary, "result": a.result_type.__name__,
                  "in_report": a.report is not None, "per_plan": a.of_plan is not None}
                 for a in analyses.registered()]
 

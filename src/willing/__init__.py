@@ -29,17 +29,24 @@ _WHERE: dict[str, str] = {
 """Each public name and the module that defines it."""
 
 
-__getattr__, __dir__ = exports(__name__, _WHERE, globals())
-
 if TYPE_CHECKING:
     from willing.buildup import BuildupResult, buildup
     from willing.burden import BurdenSharing, burden_sharing
     from willing.command import CommandStructure, command_structure
     from willing.contingency import ContingencyResult, contingency
-    from willing.forcegen import PlanResult, plan
-    from willing.robust import PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
+    from willing.forcegen import PlanResult, plan  # type: ignore[no-redef]
+    from willing.robust import (  # type: ignore[no-redef]
+        PivotalResult,
+        StressResult,
+        SweepResult,
+        pivotal,
+        stress,
+        sweep,
+    )
     from willing.scenario import Scenario, ScenarioError, load_scenario
     from willing.sustain import SustainResult, sustain
+
+__getattr__, __dir__ = exports(__name__, _WHERE, globals())
 
 __all__ = ["BuildupResult", "BurdenSharing", "CommandStructure", "ContingencyResult",
            "PivotalResult", "PlanResult", "Scenario", "ScenarioError", "StressResult",

@@ -22,7 +22,6 @@ from willing.forcegen import plan
 from willing.results import Field, Result, Table
 from willing.robust import stress
 from willing.scenario import Scenario, load_as_of_each
-from willing.scenario import load_as_of_each
 
 STEPS = ("week", "month", "quarter")
 FIRST_DAY = date(2025, 2, 1)

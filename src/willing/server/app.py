@@ -36,9 +36,10 @@ from willing.results import Nested
 from willing.scenario import ScenarioError, packaged
 from willing.scenario.ledger import packaged_ledger, store_rows
 from willing.server import draft, scenarios
-from willing.server.access import PLANNER, Viewer, releasable
+from willing.server.access import Viewer, releasable
 from willing.server.jobs import Jobs, LimitExceeded, stress_available
 from willing.server.limits import MAX_DRAWS, MAX_ID, BodyLimit, Limits
+from willing.server.viewer import Who, current_viewer
 from willing.store import Store, ledger_summary
 
 HERE = resources.files("willing.server")
@@ -119,22 +120,6 @@ class BundleCache:
             self.items[hashkey(run_id)] = b
 
 
-def current_viewer(request: Request, token: Annotated[str | None, Query(
-        max_length=200,
-        description="API token, for download links (else the Authorization header)")] = None) -> Viewer:
-    """The viewer a request speaks for: by its bearer token, or the planner when the server has
-    no users."""
-    users: dict[str, Viewer] | None = request.app.state.users
-    if users is None:
-        return PLANNER
-    auth = request.headers.get("authorization", "")
-    key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else token
-    if not key or key not in users:
-        raise HTTPException(401, "unknown or missing token (Authorization: Bearer <token>)")
-    return users[key]
-
-
-Who = Annotated[Viewer, Depends(current_viewer)]
 
 
 def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = None,

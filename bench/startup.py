@@ -3,16 +3,20 @@
     python bench/startup.py [--runs 7]
 
 Each command runs `--runs` times as a fresh subprocess (the console script's entry point,
-`willing.cli:main`); the figure is the median wall time. Baselines, timed the same way:
+`willing.cli:main`); the figures are the median wall and CPU times;
+ratios are of wall times. Baselines, timed the same way:
 `python -c pass` (the interpreter alone) and `python -c "import willing"` (the package,
 which exports its names on first use). Printed: each median, and each as a ratio to both
 baselines. `willing plan` runs on the packaged scenario and records its run in a throw-away
-store, as a user's first `willing plan` does.
+store, as a user's first `willing plan` does. CPU time (user + system) is printed too: on a
+shared machine it moves less with the load than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,14 +27,18 @@ from pathlib import Path
 ENTRY = "from willing.cli import main; main()"
 
 
-def median_seconds(args: list[str], runs: int) -> float:
-    """Median wall time of `runs` fresh processes of `args` (each must exit 0)."""
-    times = []
+def median_seconds(args: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of `runs` fresh processes of
+    `args` (each must exit 0). CPU time is the steadier figure on a loaded machine."""
+    wall, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
@@ -46,11 +54,11 @@ def main() -> None:
             "willing plan": [sys.executable, "-c", ENTRY, "--db", db, "plan"],
         }
         got = {name: median_seconds(cmd, args.runs) for name, cmd in cases.items()}
-    python, package = got["python -c pass"], got["python -c 'import willing'"]
-    print(f"median of {args.runs} fresh processes each")
-    print(f"  {'command':<28} {'seconds':>8} {'× python':>9} {'× import':>9}")
-    for name, s in got.items():
-        print(f"  {name:<28} {s:8.3f} {s / python:9.2f} {s / package:9.2f}")
+    python, package = got["python -c pass"][0], got["python -c 'import willing'"][0]
+    print(f"median of {args.runs} fresh processes each; load average {os.getloadavg()[0]:.1f}")
+    print(f"  {'command':<28} {'wall s':>7} {'CPU s':>7} {'× python':>9} {'× import':>9}")
+    for name, (wall, cpu) in got.items():
+        print(f"  {name:<28} {wall:7.3f} {cpu:7.3f} {wall / python:9.2f} {wall / package:9.2f}")
 
 
 if __name__ == "__main__":

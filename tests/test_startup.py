@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from willing import analyses
 from willing.cli import app
+from willing.scenario import ScenarioError, load_scenario, packaged, parse_scenario
+from willing.scenario.yamlmarks import parse, plain
 
 HEAVY = ("pandas", "highspy", "plotly", "dask", "sqlalchemy", "spacy", "fastapi", "scipy")
 
@@ -42,6 +44,26 @@ def test_the_package_still_exports_its_api() -> None:
     import willing
 
     assert willing.plan.__module__ == "willing.forcegen.plan"
+    import willing.sustain  # the module of the same name, imported: the name stays the function
+
+    assert callable(willing.sustain) and willing.sustain.__module__ == "willing.sustain"
     assert "plan" in dir(willing)
     with pytest.raises(AttributeError, match="no_such_name"):
         willing.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("name", packaged.scenario_names())
+def test_a_bundled_scenario_reads_the_same_fast(name: str) -> None:
+    text = packaged.scenario_text(name)
+    assert packaged.scenario_data(name) == plain(parse(text)[0])
+    assert load_scenario(name) == parse_scenario(text, packaged.scenario_display_path(name))
+
+
+def test_a_bad_argument_to_a_bundled_scenario_is_told_as_by_the_marking_reader() -> None:
+    with pytest.raises(ScenarioError) as fast:
+        load_scenario(force_option="huge")
+    with pytest.raises(ScenarioError) as marked:
+        parse_scenario(packaged.scenario_text(), packaged.scenario_display_path(),
+                       force_option="huge")
+    assert fast.value.problems == marked.value.problems
+    assert "valid: small, medium, large" in fast.value.problems[0].message

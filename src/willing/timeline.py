@@ -11,6 +11,7 @@ moves only with the statements).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -74,9 +75,11 @@ def dates_between(start: date, end: date, step: str) -> list[date]:
 
 def timeline(scenario: str | Path | None = None, start: date = FIRST_DAY, end: date | None = None,
              *, step: str = "month", state: str | None = None, force_option: str | None = None,
-             draws: int = 10_000, seed: int = 1, time_limit: float = 60.0) -> TimelineResult:
+             draws: int = 10_000, seed: int = 1, time_limit: float = 60.0,
+             progress: Callable[[int, int], None] | None = None) -> TimelineResult:
     """Coverage (units, personnel, essential) and P(every essential requirement met) of the
-    scenario read as of each date from `start` to `end` (default today).
+    scenario read as of each date from `start` to `end` (default today); `progress(done,
+    total)` is called after each date.
 
     The file is parsed once, and a date whose scenario is the same as the date before's (no
     ledger statement in between changed it) takes that date's figures without planning again:
@@ -89,9 +92,11 @@ def timeline(scenario: str | Path | None = None, start: date = FIRST_DAY, end: d
                        strict=True):
         if before is not None and sc.spec == before.spec:
             rows.append({**rows[-1], "date": day.isoformat()})
-            continue
-        rows.append({"date": day.isoformat(), **figures_at(sc, state, draws, seed, time_limit)})
-        before = sc
+        else:
+            rows.append({"date": day.isoformat(), **figures_at(sc, state, draws, seed, time_limit)})
+            before = sc
+        if progress is not None:
+            progress(len(rows), len(days))
     assert sc is not None  # dates_between returns at least one date
     return TimelineResult(sc.name, sc.force_option, state or sc.default_state, draws,
                           pd.DataFrame(rows))

@@ -58,12 +58,13 @@ RunId = Annotated[int, PathParam(ge=1, le=MAX_ID, description="a run's id")]
 class JobRequest(BaseModel):
     """A run to start from the browser."""
 
-    kind: str = Field("plan", max_length=NAME, description="plan or stress")
+    kind: str = Field("plan", max_length=NAME, description="plan, stress or timeline")
     scenario: Name | None = Field(None, description="packaged scenario name (default ukraine-2025)")
     state: Name | None = Field(None, description="contingency state (default: the scenario's)")
     force_option: Name | None = Field(None, description="small, medium or large")
     draws: int = Field(20000, ge=100, le=MAX_DRAWS,
-                       description="stress: coalitions drawn (the role's quota may allow fewer)")
+                       description="stress: coalitions drawn; timeline: drawn at each date (the "
+                       "role's quota may allow fewer)")
 
 
 class LedgerEntry(BaseModel):
@@ -280,7 +281,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
         entry_id = store.record_pledge(**entry.model_dump(), recorded_by=who.name or who.role.value)
         return {"id": entry_id, **entry.model_dump()}
 
-    @api.post("/api/jobs", status_code=202, summary="Start a plan or stress run in the background",
+    @api.post("/api/jobs", status_code=202, summary="Start a plan, stress or timeline run in the background",
               responses={**READ, **answers(400, 403, 413, 429)})
     def start_job(req: JobRequest, who: Who) -> dict[str, Any]:
         if not who.may_run:
@@ -289,7 +290,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
             raise HTTPException(400, f"unknown scenario '{req.scenario}'; valid: "
                                 f"{', '.join(packaged.scenario_names())}")
         quota = limits.quota(who.role)
-        if req.kind == "stress" and req.draws > quota.max_draws:
+        if req.kind in ("stress", "timeline") and req.draws > quota.max_draws:
             raise HTTPException(422, f"a {who.role.value} may start stress runs of at most "
                                 f"{quota.max_draws:,} draws, asked {req.draws:,}")
         owner = who.name or " ".join(filter(None, (who.role.value, who.nation)))

@@ -67,13 +67,13 @@ def stress_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Monte Carlo over who shows up: coverage distribution, what breaks first, conditionals."""
+    from willing.robust import Assumptions, stress
+
     sc = load(scenario, force_option)
     overrides = {k: v for k, v in {"us_backstop": us_backstop, "adversary_consent": adversary_consent,
                                    "ceasefire_holds": ceasefire_holds, "mandate": mandate,
                                    "correlation": correlation}.items() if v is not None}
     with progress_bar(f"stress {draws:,} draws") as tick:
-        from willing.robust import Assumptions, stress
-
         r = stress(sc, state, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                    progress=tick, assumptions=Assumptions.of(sc).with_values(**overrides))
     params = {"state": r.state, "draws": draws, "seed": seed, "force_option": sc.force_option,
@@ -142,10 +142,10 @@ def pivotal_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Shapley and Banzhaf values of each nation in the coverage game: who is indispensable."""
+    from willing.robust import pivotal
+
     sc = load(scenario, force_option)
     with progress_bar("pivotal") as tick:
-        from willing.robust import pivotal
-
         r = pivotal(sc, state, permutations=permutations, samples=samples, seed=seed,
                     essential=essential, progress=tick)
     params = {"state": r.state, "permutations": permutations, "samples": samples, "seed": seed,
@@ -183,6 +183,8 @@ def sweep_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Stress runs over a grid of assumptions (us_backstop, correlation, willingness, ...)."""
+    from willing.robust import sweep
+
     words = list(args or [])
     axes = [*(grid or []), *(w for w in words if "=" in w)]
     rest = [w for w in words if "=" not in w]
@@ -190,8 +192,6 @@ def sweep_cmd(
         raise ValueError(f"one scenario at most, got {', '.join(rest)} (grid axes need name=...)")
     sc = load(rest[0] if rest else None, force_option)
     with progress_bar("sweep") as tick:
-        from willing.robust import sweep
-
         r = sweep(sc, axes, state=state, draws=draws, seed=seed, workers=workers,
                   scheduler=scheduler, progress=tick)
     params = {"state": r.state, "grid": axes, "draws": draws, "seed": seed,

@@ -86,10 +86,10 @@ def burden_cmd(
 ) -> None:
     """Burden sharing: contributions against fair shares, Gini, Herfindahl, and the
     Olson–Zeckhauser check (do large economies carry a disproportionate share?)."""
-    sc = load(scenario, force_option)
     from willing.burden import burden_sharing
     from willing.forcegen import plan
 
+    sc = load(scenario, force_option)
     b = burden_sharing(plan(sc, state, time_limit=time_limit), key)
     finish("burden", sc, {"state": b.result.state, "force_option": sc.force_option,
                           "key": b.key, "time_limit": time_limit},

@@ -119,6 +119,33 @@ def test_dashboard_plans_and_shows_the_lead_nations(browser: Any, server: str) -
     page.close()
 
 
+def test_dashboard_runs_a_timeline_and_draws_its_chart(browser: Any, server: str) -> None:
+    page, errors = _page(browser, server)
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    page.select_option("#kind", "timeline")
+    assert page.locator("#draws-label").is_visible()
+    page.fill("#draws", "500")
+    page.click("#run")
+    page.wait_for_selector("#chart-timeline .main-svg", timeout=180_000)
+    runs = json.loads(urllib.request.urlopen(f"{server}/api/runs?command=timeline",
+                                             timeout=10).read())
+    [run] = runs
+    stored = json.loads(urllib.request.urlopen(f"{server}/api/runs/{run['id']}",
+                                               timeout=10).read())
+    dates = [d["date"] for d in stored["payload"]["dates"]]
+    assert stored["params"]["draws"] == 500 and len(dates) >= 20  # monthly from February 2025
+    traces = page.locator("#chart-timeline").evaluate(
+        "d => d.data.map(t => [t.name, Array.from(t.x)])")
+    assert [name for name, _ in traces] == ["units filled", "personnel filled",
+                                            "essential units filled",
+                                            "P(every essential requirement met)"]
+    assert all(x == dates for _, x in traces)
+    assert page.locator("#chart-timeline .scatterlayer .trace").count() == 4
+    assert errors == []
+    page.close()
+
+
 def test_report_renders_every_chart_offline(browser: Any, tmp_path: Path) -> None:
     b = bundle.build(willing.load_scenario())
     expected = [s.id for s in sections(b) if s.figure is not None]

@@ -1,4 +1,5 @@
-"""No leak: every stored run kind, as every role, through every endpoint of the service.
+"""No leak: every stored run kind, as every role, through every endpoint of the service, and the
+draft endpoint's proposals.
 
 Each response (JSON, report HTML, downloads) is scanned for the ISO code and the name of every
 nation of the scenario. A national representative may meet its own nation and the nations in a
@@ -149,6 +150,42 @@ def test_own_rows_stay_everywhere(service: tuple[TestClient, dict[str, int]]) ->
     plan = c.get(f"/api/runs/{ids['plan']}?token=EST-token").json()["payload"]
     assert {a["nation"] for a in plan["allocation"]} == {"EST"}
     assert any("another nation" in g["reason"] for g in plan["gaps"])
+
+
+STATEMENT = ("France and the United Kingdom will lead a multinational force for Ukraine after a "
+             "ceasefire. Poland will not send troops to Ukraine. Estonia will send an infantry "
+             "company. Norway, Finland and Sweden are considering air policing. Romania will "
+             "provide a logistics battalion, on condition of a UN mandate. Ten European nations "
+             "back the plan.")
+"""A statement naming many nations, their stances, conditions and a group."""
+
+
+def drafted(c: TestClient, who: str) -> Any:
+    r = c.post("/api/draft", headers={"Authorization": f"Bearer {who}-token"},
+               json={"text": STATEMENT, "scenario": "ukraine-2025", "date": "2025-03-01"})
+    assert r.status_code == 200, r.text[:300]
+    return r
+
+
+@pytest.mark.parametrize("who", [*NATIONALS, "observer"])
+def test_the_draft_endpoint_gives_no_role_another_nation(
+        service: tuple[TestClient, dict[str, int]], public: set[str], who: str) -> None:
+    c, _ = service
+    allowed = public | ({who} if who in NATIONALS else set())
+    body = drafted(c, who)
+    assert named(body.text) - allowed == set()
+    mine = {p["nation"] for p in body.json()["proposals"]}
+    assert mine <= {who, None}
+    if who in NATIONALS:  # the viewer's own proposals stay (their text filtered like any)
+        full = drafted(c, "planner").json()["proposals"]
+        assert [(p["kind"], p["change"]) for p in body.json()["proposals"] if p["nation"] == who] \
+            == [(p["kind"], p["change"]) for p in full if p["nation"] == who] != []
+
+
+def test_the_scan_finds_what_the_draft_tells_the_planner(
+        service: tuple[TestClient, dict[str, int]], public: set[str]) -> None:
+    c, _ = service
+    assert {"EST", "NOR", "FIN", "SWE", "ROU", "POL"} <= named(drafted(c, "planner").text)
 
 
 def units(node: dict[str, Any], nation: str | None) -> list[tuple[str, str]]:

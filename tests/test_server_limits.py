@@ -203,6 +203,21 @@ def test_scenarios_are_parsed_once_per_content(client: TestClient) -> None:
     assert small is not sc and small.force_option == "small"
 
 
+def test_a_packaged_file_edited_in_place_is_read_again(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    name = packaged.DEFAULT_SCENARIO
+    (tmp_path / "scenarios").mkdir()
+    path = tmp_path / "scenarios" / f"{name}.yaml"
+    path.write_text(packaged.scenario_text(name), encoding="utf-8")
+    monkeypatch.setattr(packaged, "DATA", tmp_path)  # a copy of the data a developer edits
+    sc, _ = scenarios.packaged_scenario(name)
+    assert scenarios.packaged_scenario(name)[0] is sc  # unchanged: no read, no parse
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title:", "title: Edited —", 1), encoding="utf-8")
+    edited, _ = scenarios.packaged_scenario(name)
+    assert edited is not sc and edited.spec.title.startswith("Edited")
+
+
 def test_limits_file_keeps_defaults_and_names_bad_lines(tmp_path: Path) -> None:
     f = tmp_path / "limits.yaml"
     f.write_text("max_queued_jobs: 3\nroles:\n  national: {max_draws: 50000}\n", encoding="utf-8")

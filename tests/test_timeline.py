@@ -5,16 +5,20 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import date
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from willing import load_scenario, plan
 from willing.cli import app
 from willing.scenario.ledger import packaged_ledger
-from willing.timeline import dates_between, timeline
+from willing.synthetic import synthetic_spec
+from willing.timeline import dates_between, figures_at, timeline
 
 
 @given(st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(0, 900),
@@ -46,6 +50,22 @@ def test_each_date_is_the_plan_of_the_scenario_as_of_it() -> None:
         assert (row.units_filled, row.personnel_deployed) == (s["units_filled"], s["personnel_deployed"])
         assert row.nations == sc.pledges_frame["nation"].nunique()
         assert 0 <= row.p_essential_met <= 1 and 0 <= row.personnel_coverage <= 1
+
+
+@pytest.mark.parametrize("synthetic", [False, True])
+def test_the_timeline_gives_at_each_date_what_a_cold_load_gives(synthetic: bool,
+                                                                tmp_path: Path) -> None:
+    """The timeline reads the file once and skips dates the ledger left unchanged; every figure
+    must still be what loading the scenario as of the date, alone, gives."""
+    path: Path | None = None
+    if synthetic:
+        path = tmp_path / "synthetic.yaml"
+        YAML().dump(synthetic_spec(10, 60, 18, 2, 2), path)
+    r = timeline(path, date(2025, 2, 1), date(2026, 2, 1), step="quarter", draws=500)
+    cold = pd.DataFrame([{"date": day, **figures_at(load_scenario(path, as_of=date.fromisoformat(
+        day)), None, 500, 1, 60.0)} for day in r.dates["date"]])
+    pd.testing.assert_frame_equal(r.dates, cold)
+    assert r.dates["pledges"].nunique() > 1  # the ledger changes the scenario over the period
 
 
 def test_as_of_on_any_command_reads_the_ledger_up_to_that_date() -> None:

@@ -11,8 +11,9 @@ when the report shows it, its report section builder. From the registry:
   from the store (`from_store`), and the report shows each one's section (`report`);
 - the web service filters a stored run, or a bundle, by the parts its result type declares.
 
-The CLI command and the report builder may be given as `module:attribute` strings, resolved on
-first use, so that registering an analysis imports neither Typer nor plotly.
+Every callable and the result type may be given as a `module:attribute` string, resolved on
+first use, so that registering an analysis imports nothing: `willing --help` lists the commands
+without loading pandas, HiGHS or plotly, and `willing plan` loads only what planning needs.
 """
 
 from __future__ import annotations
@@ -20,20 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pkgutil import resolve_name
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from willing.buildup import BuildupResult, buildup
-from willing.burden import BurdenSharing, burden_sharing
-from willing.command import CommandStructure, command_structure
-from willing.contingency import ContingencyResult, contingency
-from willing.forcegen import PlanResult, plan
-from willing.results import Nested, Part, Result
-from willing.robust import PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
-from willing.sustain import SustainResult, sustain
-from willing.timeline import TimelineResult, timeline
+if TYPE_CHECKING:
+    from willing.results import Part, Result
 
 Ref = str | Callable[..., Any]
-"""A callable, or its `module:attribute` name."""
+"""A callable (or a result class), or its `module:attribute` name."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +35,29 @@ class Analysis:
     """One analysis: what it is called, what it computes and where it shows."""
 
     name: str  # the CLI command, and the `command` of the runs it stores
-    run: Callable[..., Any]  # the Python API function
-    result: type[Result]  # what `run` returns
+    run: Ref  # the Python API function
+    result: Ref  # the Result class `run` returns
     cli: Ref  # the Typer command function (its parameters are the CLI options)
-    of_plan: Callable[[PlanResult], Result] | None = None  # the analysis of one plan, for reports
+    of_plan: Ref | None = None  # the analysis of one plan (PlanResult → Result), for reports
     report: Ref | None = None  # the report section builder: bundle → Section | None
     from_store: bool = False  # too slow for every report: shown when the store has a run
     many: str | None = None  # the payload key of a list of results (plan --all-states: plans)
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        """The Python API function (`run`, resolved)."""
+        return _resolve(self.run)
+
+    @property
+    def result_type(self) -> type[Result]:
+        """The result class (`result`, resolved)."""
+        out: type[Result] = _resolve(self.result)  # type: ignore[assignment]
+        return out
+
+    @property
+    def per_plan(self) -> Callable[..., Result] | None:
+        """The analysis of one plan (`of_plan`, resolved), or None."""
+        return None if self.of_plan is None else _resolve(self.of_plan)
 
     @property
     def command(self) -> Callable[..., Any]:
@@ -60,13 +70,15 @@ class Analysis:
     @property
     def parts(self) -> tuple[Part, ...]:
         """The declared parts of a stored run's payload (one result, or a list under `many`)."""
-        own = self.result.PARTS
+        from willing.results import Nested
+
+        own = self.result_type.PARTS
         return own if self.many is None else (*own, Nested(self.many, own, many=True))
 
     @property
     def summary(self) -> str:
         """The first line of the function's docstring."""
-        return (self.run.__doc__ or self.name).strip().splitlines()[0]
+        return (self.function.__doc__ or self.name).strip().splitlines()[0]
 
 
 _REGISTRY: dict[str, Analysis] = {}
@@ -109,24 +121,33 @@ def _resolve(ref: Ref) -> Callable[..., Any]:
     return out
 
 
-register(Analysis("plan", plan, PlanResult, "willing.cli.plan:plan_cmd", many="plans"))
-register(Analysis("burden", burden_sharing, BurdenSharing, "willing.cli.structure:burden_cmd",
-                  of_plan=burden_sharing, report="willing.report.figures:burden"))
-register(Analysis("command", command_structure, CommandStructure,
-                  "willing.cli.structure:command_cmd", of_plan=command_structure,
+register(Analysis("plan", "willing.forcegen:plan", "willing.forcegen:PlanResult",
+                  "willing.cli.plan:plan_cmd", many="plans"))
+register(Analysis("burden", "willing.burden:burden_sharing", "willing.burden:BurdenSharing",
+                  "willing.cli.structure:burden_cmd", of_plan="willing.burden:burden_sharing",
+                  report="willing.report.figures:burden"))
+register(Analysis("command", "willing.command:command_structure",
+                  "willing.command:CommandStructure", "willing.cli.structure:command_cmd",
+                  of_plan="willing.command:command_structure",
                   report="willing.report.extra:command_tree"))
-register(Analysis("contingency", contingency, ContingencyResult,
-                  "willing.cli.phases:contingency_cmd"))
-register(Analysis("buildup", buildup, BuildupResult, "willing.cli.phases:buildup_cmd",
-                  of_plan=buildup, report="willing.report.extra:buildup"))
-register(Analysis("sustain", sustain, SustainResult, "willing.cli.phases:sustain_cmd",
-                  of_plan=sustain, report="willing.report.extra:sustain"))
-register(Analysis("stress", stress, StressResult, "willing.cli.robust:stress_cmd",
-                  report="willing.report.extra:stress", from_store=True))
-register(Analysis("pivotal", pivotal, PivotalResult, "willing.cli.robust:pivotal_cmd",
-                  report="willing.report.extra:pivotal", from_store=True))
-register(Analysis("sweep", sweep, SweepResult, "willing.cli.robust:sweep_cmd"))
-register(Analysis("timeline", timeline, TimelineResult, "willing.cli.timeline:timeline_cmd",
-                  report="willing.report.extra:timeline", from_store=True))
+register(Analysis("contingency", "willing.contingency:contingency",
+                  "willing.contingency:ContingencyResult", "willing.cli.phases:contingency_cmd"))
+register(Analysis("buildup", "willing.buildup:buildup", "willing.buildup:BuildupResult",
+                  "willing.cli.phases:buildup_cmd", of_plan="willing.buildup:buildup",
+                  report="willing.report.extra:buildup"))
+register(Analysis("sustain", "willing.sustain:sustain", "willing.sustain:SustainResult",
+                  "willing.cli.phases:sustain_cmd", of_plan="willing.sustain:sustain",
+                  report="willing.report.extra:sustain"))
+register(Analysis("stress", "willing.robust:stress", "willing.robust:StressResult",
+                  "willing.cli.robust:stress_cmd", report="willing.report.extra:stress",
+                  from_store=True))
+register(Analysis("pivotal", "willing.robust:pivotal", "willing.robust:PivotalResult",
+                  "willing.cli.robust:pivotal_cmd", report="willing.report.extra:pivotal",
+                  from_store=True))
+register(Analysis("sweep", "willing.robust:sweep", "willing.robust:SweepResult",
+                  "willing.cli.robust:sweep_cmd"))
+register(Analysis("timeline", "willing.timeline:timeline", "willing.timeline:TimelineResult",
+                  "willing.cli.timeline:timeline_cmd", report="willing.report.extra:timeline",
+                  from_store=True))
 
 __all__ = ["Analysis", "get", "on_register", "register", "registered", "unregister"]

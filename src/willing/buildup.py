@@ -37,6 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from willing.contingency import contingency
+from willing.defaults import DEFAULT_HORIZON_DAYS
 from willing.forcegen import PlanResult
 from willing.forcegen.plan import plan_for
 from willing.results import Field, Result, Table
@@ -53,9 +54,6 @@ assumption: aircraft ferry to eastern-flank bases within a day (tanker-supported
 flights); vessels need ~10 days (3,000–3,500 nm from North Sea or Atlantic bases to the
 western Black Sea at ~15 knots); any other self-deploying kind takes 1 day.
 """
-
-DEFAULT_HORIZON_DAYS = 365
-"""How far the simulation runs (assumption: a year covers every required-by day in use)."""
 
 RESOURCES = ("personnel", "tonnes")
 

@@ -32,12 +32,13 @@ the pool or the annual cost.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from willing.records import records
+from willing.results import Field, Result, Table
 from willing.scenario.scenario import Scenario
 from willing.sizing import derive
 
@@ -77,8 +78,11 @@ OUTSIDE_EUROPE = frozenset({"USA", "CAN", "AUS", "NZL", "JPN", "KOR"})
 
 
 @dataclass
-class Demand:
-    """What the statement of requirements of one state asks of the coalition, and its verdict."""
+class Demand(Result):
+    """What the statement of requirements of one state asks of the coalition, and its verdict.
+
+    Nothing in it is per nation: the requirement lines and the coalition's and Europe's totals.
+    """
 
     scenario: str
     force_option: str | None
@@ -87,8 +91,16 @@ class Demand:
     requirements: pd.DataFrame  # one row per requirement line
     figures: dict[str, Any]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.figures, "requirements": records(self.requirements)}
+    PARTS = (
+        Field("figures"),
+        Table("requirements", title="Requirement lines"),
+    )
+
+    def heading(self) -> str:
+        f = self.figures
+        return (f"<h3>willing demand — {html.escape(self.scenario)}, state "
+                f"{html.escape(self.state)}</h3><p>pool {f['pool_personnel']:,} personnel · "
+                f"US$ {f['annual_cost_musd']:,.0f} m a year · {html.escape(f['verdict'])}</p>")
 
 
 def demand(scenario: Scenario, state: str | None = None) -> Demand:

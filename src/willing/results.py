@@ -56,11 +56,13 @@ class Table:
 @dataclass(frozen=True)
 class Field:
     """Any other value; `text`, `keyed`, `nations` and `public` name keys inside it ("" is the
-    value itself; in a list of dicts, keys of each) that are free text, mappings keyed by
-    nation, lists of nation codes, or nations in a public leadership role."""
+    value itself; in a list of dicts, keys of each) that are free text (every string inside
+    them), mappings keyed by nation, lists of nation codes, or nations in a public leadership
+    role. `nation`, for a list of dicts, names the key that says whose each record is."""
 
     key: str
     get: Callable[[Any], Any] | None = None  # default: the attribute `key`
+    nation: str | None = None  # records per nation: the key naming each one's nation
     text: tuple[str, ...] = ()
     keyed: tuple[str, ...] = ()
     nations: tuple[str, ...] = ()

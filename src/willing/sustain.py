@@ -30,27 +30,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from willing.defaults import DEFAULT_BUDGET_THRESHOLD, DEFAULT_DWELL_TOURS, DEFAULT_PERSONNEL_THRESHOLD
 from willing.demand import Demand, demand
 from willing.forcegen import PlanResult
 from willing.forcegen.arrays import masks, pledge_arrays, requirement_arrays, valid_in_state
 from willing.forcegen.plan import plan_for
 from willing.results import Field, Result, Table
 from willing.scenario.scenario import Scenario
-
-DEFAULT_BUDGET_THRESHOLD = 0.05
-"""assumption: 5 % of a defence budget on one operation is a heavy but sustainable load (the
-UK's Afghanistan net additional cost was roughly 10–15 % of its defence budget at the peak);
-above it, a nation's contribution is at political risk."""
-
-DEFAULT_PERSONNEL_THRESHOLD = 0.10
-"""assumption: a rotation pool tying up more than a tenth of a nation's active personnel leaves
-too little for national tasks and other commitments."""
-
-DEFAULT_DWELL_TOURS = 1.0
-"""Months at home before a unit deploys again, as a multiple of its tour. assumption: one tour
-(recover, then prepare) as the minimum; the UK's harmony guidelines aim higher — a 24-month
-average interval between army unit tours, 16 months for the RAF (Iraq Inquiry report, section
-16.1, table 1, guidelines of 2003)."""
 
 
 def pool_needed(deployed: int, rotation: float) -> int:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from willing.asks import AsksResult, asks
-from willing.asks.apply import applied_text
 from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
@@ -27,6 +24,9 @@ from willing.cli.common import (
     fmt_pct,
     load,
 )
+
+if TYPE_CHECKING:
+    from willing.asks import AsksResult
 
 
 @app.command("asks")
@@ -61,6 +61,11 @@ def asks_cmd(
         raise ValueError("--apply needs -o FILE: the scenario with the asks is written there")
     if ceiling is not None and not 0.0 <= ceiling <= 1.0:
         raise ValueError(f"--ceiling is a share of active personnel in [0, 1], got {ceiling}")
+    import pandas as pd
+
+    from willing.asks import asks
+    from willing.asks.apply import applied_text
+
     sc = load(scenario, force_option)
     fielded = None if forces is None else pd.read_csv(forces)
     command = "willing " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "willing asks"

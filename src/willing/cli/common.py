@@ -10,15 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
 from willing import analyses
-from willing.scenario import Scenario, ScenarioError, load_scenario
-from willing.store import Store, jsonable
+from willing.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from willing.scenario import Scenario
 
 console = Console(width=max(100, min(Console().width, 160)))
 err = Console(stderr=True)
@@ -79,6 +80,8 @@ def clean_errors(fn: F) -> F:
 
 def load(path: str | None, force_option: str | None = None) -> Scenario:
     """The scenario of a command, as of the global `--as-of` date when one is given."""
+    from willing.scenario import load_scenario
+
     return load_scenario(Path(path) if path and Path(path).exists() else path,
                          force_option=force_option, as_of=store_settings.as_of)
 
@@ -96,6 +99,8 @@ def finish(command: str, scenario: Scenario | None, params: dict[str, Any],
            payload: dict[str, Any], as_json: bool, render: Callable[[Console], None]) -> None:
     """Record the run in the store (when `command` is a registered analysis), then print the
     result: JSON for machines, or rich tables."""
+    from willing.records import jsonable
+
     payload = jsonable(payload)
     run_id = None
     if scenario is not None and store_settings.enabled and analyses.get(command) is not None:
@@ -111,6 +116,11 @@ def finish(command: str, scenario: Scenario | None, params: dict[str, Any],
 def record(command: str, scenario: Scenario, params: dict[str, Any],
            payload: dict[str, Any]) -> int | None:
     """Keep the run; a store that cannot be written costs a warning, never the result."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from willing.records import jsonable
+    from willing.store import Store
+
     seconds = time.perf_counter() - store_settings.started
     try:
         with Store(store_settings.url) as st:

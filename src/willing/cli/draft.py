@@ -13,7 +13,6 @@ from rich.table import Table
 
 from willing.cli.app import app
 from willing.cli.common import JsonFlag, clean_errors, console, err, load
-from willing.draft import apply_to_scenario, draft, ledger_text, load_text
 
 
 def _date(text: str | None) -> str:
@@ -49,6 +48,8 @@ def draft_cmd(
                          "--ledger FILE; give at least one")
     if output is not None and scenario is None:
         raise ValueError("-o writes a changed copy of a scenario; give --scenario too")
+    from willing.draft import apply_to_scenario, draft, ledger_text, load_text
+
     text = load_text(file)
     sc = load(scenario) if scenario is not None else None
     result = draft(text, sc, date=_date(date), source=source or str(file))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from willing.buildup import DEFAULT_HORIZON_DAYS, BuildupResult, buildup
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -22,20 +20,26 @@ from willing.cli.common import (
     fmt_pct,
     load,
 )
-from willing.contingency import ContingencyResult, contingency
-from willing.demand import demand
-from willing.sustain import (
+from willing.defaults import (
     DEFAULT_BUDGET_THRESHOLD,
     DEFAULT_DWELL_TOURS,
+    DEFAULT_HORIZON_DAYS,
     DEFAULT_PERSONNEL_THRESHOLD,
-    SustainResult,
-    sustain,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from willing.buildup import BuildupResult
+    from willing.contingency import ContingencyResult
+    from willing.sustain import SustainResult
 
 MILESTONES = (0, 7, 14, 30, 45, 60, 90, 120, 180, 270, 364)
 
 
 def _missing(v: object) -> bool:
+    import pandas as pd
+
     return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
@@ -68,6 +72,8 @@ def contingency_cmd(
         raise ValueError(f"give --event (one of: {valid}) or --all")
     if event is not None and all_events:
         raise ValueError("give either --event or --all, not both")
+    from willing.contingency import contingency
+
     c = contingency(sc, event, time_limit=time_limit)
     finish("contingency", sc, {"event": event, "all": all_events, "force_option": sc.force_option,
                                "time_limit": time_limit}, c.to_dict(), as_json,
@@ -118,6 +124,8 @@ def buildup_cmd(
 ) -> None:
     """Day-by-day build-up from D-day through the entry points: who closes when, and why late."""
     sc = load(scenario, force_option)
+    from willing.buildup import buildup
+
     b = buildup(sc, state, event=event, horizon_days=horizon, time_limit=time_limit)
     finish("buildup", sc, {"state": b.state, "event": event, "force_option": sc.force_option,
                            "horizon": horizon, "time_limit": time_limit}, b.to_dict(), as_json,
@@ -206,6 +214,9 @@ def sustain_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Rotation pools, cost against defence budgets and rotation cliffs over the horizon."""
+    from willing.demand import demand
+    from willing.sustain import sustain
+
     sc = load(scenario, force_option)
     if all_options:
         rows = [demand(load(scenario, option), state).figures for option in sc.spec.force_options]

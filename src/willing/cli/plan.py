@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,7 +20,9 @@ from willing.cli.common import (
     fmt_pct,
     load,
 )
-from willing.forcegen import PlanResult, plan
+
+if TYPE_CHECKING:
+    from willing.forcegen import PlanResult
 
 TIER_ORDER = ["lead", "member", "backstop", "host"]
 
@@ -39,6 +41,8 @@ def plan_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Allocate national pledges to the statement of requirements (MILP, HiGHS)."""
+    from willing.forcegen import plan
+
     sc = load(scenario, force_option)
     states = sc.states if all_states else [state or sc.default_state]
     results = [plan(sc, s, time_limit=time_limit, open_fair_share=open_fair_share)

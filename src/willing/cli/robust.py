@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,7 +22,9 @@ from willing.cli.common import (
     fmt_pct,
     load,
 )
-from willing.robust import Assumptions, PivotalResult, StressResult, SweepResult, pivotal, stress, sweep
+
+if TYPE_CHECKING:
+    from willing.robust import PivotalResult, StressResult, SweepResult
 
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed; the same seed gives the same numbers.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w",
@@ -65,6 +67,8 @@ def stress_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Monte Carlo over who shows up: coverage distribution, what breaks first, conditionals."""
+    from willing.robust import Assumptions, stress
+
     sc = load(scenario, force_option)
     overrides = {k: v for k, v in {"us_backstop": us_backstop, "adversary_consent": adversary_consent,
                                    "ceasefire_holds": ceasefire_holds, "mandate": mandate,
@@ -156,6 +160,8 @@ def pivotal_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Shapley and Banzhaf values of each nation in the coverage game: who is indispensable."""
+    from willing.robust import pivotal
+
     sc = load(scenario, force_option)
     with progress_bar("pivotal") as tick:
         r = pivotal(sc, state, permutations=permutations, samples=samples, seed=seed,
@@ -195,6 +201,8 @@ def sweep_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Stress runs over a grid of assumptions (us_backstop, correlation, willingness, ...)."""
+    from willing.robust import sweep
+
     words = list(args or [])
     axes = [*(grid or []), *(w for w in words if "=" in w)]
     rest = [w for w in words if "=" not in w]

@@ -11,9 +11,6 @@ from rich.markup import escape
 
 from willing.cli.app import app
 from willing.cli.common import clean_errors, console, err, load
-from willing.scenario import packaged
-from willing.scenario.consistency import consistency_check
-from willing.scenario.model import ScenarioSpec
 
 
 @app.command("validate")
@@ -26,6 +23,8 @@ def validate_cmd(
     Then the consistency checks warn, without failing, about what is valid but cannot work as
     written (a pledge that can never deploy).
     """
+    from willing.scenario.consistency import consistency_check
+
     sc = load(scenario)
     for name, problem in consistency_check(sc):
         err.print(f"[yellow]warning[/] {escape(f'[{name}] {problem.render(sc.file)}')}",
@@ -40,6 +39,8 @@ def schema_cmd(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    from willing.scenario.model import ScenarioSpec
+
     text = json.dumps(ScenarioSpec.model_json_schema(by_alias=True), indent=2)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
@@ -58,5 +59,7 @@ def init_cmd(
     """Write the packaged scenario to a file to edit."""
     if path.exists() and not force:
         raise ValueError(f"{path} exists; use --force to overwrite it")
+    from willing.scenario import packaged
+
     path.write_text(packaged.scenario_text(), encoding="utf-8")
     console.print(f"wrote {path} — edit it, then run: willing plan {path}", highlight=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,13 +23,17 @@ from willing.cli.common import (
     load,
     store_settings,
 )
-from willing.store import Run, Store, diff
+
+if TYPE_CHECKING:
+    from willing.store import Run, Store
 
 runs_app = typer.Typer(help="Runs kept in the store: list, show, diff.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
 
 def _store() -> Store:
+    from willing.store import Store
+
     return Store(store_settings.url)
 
 
@@ -123,6 +127,8 @@ def runs_diff(
 ) -> None:
     """What changed between two runs: scenario, parameters, coverage, gaps, leads, contributions."""
     with _store() as st:
+        from willing.store import diff
+
         d = diff(st.get(a), st.get(b))
 
     def render(console: Console) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from itertools import groupby
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from willing.burden import BurdenSharing, burden_sharing
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -24,9 +23,11 @@ from willing.cli.common import (
     fmt_pct,
     load,
 )
-from willing.command import ROOT, CommandStructure, Thresholds, command_structure
-from willing.forcegen import plan
-from willing.scenario.model import FairShareKey
+from willing.scenario.keys import FairShareKey
+
+if TYPE_CHECKING:
+    from willing.burden import BurdenSharing
+    from willing.command import CommandStructure
 
 VERDICT_STYLE = {"clear": "green", "fragmented": "yellow", "leaderless": "bold red"}
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
@@ -54,6 +55,9 @@ def command_cmd(
 ) -> None:
     """Order of battle of the plan: force HQ, component commands, framework-nation formations,
     national units — with the checks (one commander per unit, leads, span, caveats)."""
+    from willing.command import Thresholds, command_structure
+    from willing.forcegen import plan
+
     th = Thresholds(span=span, fragmented_hhi=fragmented_hhi)
     sc = load(scenario, force_option)
     cs = command_structure(plan(sc, state, time_limit=time_limit), th)
@@ -82,6 +86,9 @@ def burden_cmd(
 ) -> None:
     """Burden sharing: contributions against fair shares, Gini, Herfindahl, and the
     Olson–Zeckhauser check (do large economies carry a disproportionate share?)."""
+    from willing.burden import burden_sharing
+    from willing.forcegen import plan
+
     sc = load(scenario, force_option)
     b = burden_sharing(plan(sc, state, time_limit=time_limit), key)
     finish("burden", sc, {"state": b.result.state, "force_option": sc.force_option,
@@ -157,6 +164,8 @@ def _tree(cs: CommandStructure) -> Tree:
             else:
                 for m in members:
                     grow(node.add(label(m)), m)
+
+    from willing.command import ROOT
 
     root = Tree(label(ROOT), guide_style="dim")
     grow(root, ROOT)

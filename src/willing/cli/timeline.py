@@ -20,8 +20,6 @@ from willing.cli.common import (
     fmt_pct,
     parse_day,
 )
-from willing.scenario import load_scenario
-from willing.timeline import timeline
 
 
 @clean_errors
@@ -39,6 +37,9 @@ def timeline_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Coverage and P(essential met) as of each date of the public ledger, month by month."""
+    from willing.scenario import load_scenario
+    from willing.timeline import timeline
+
     first = parse_day(start, "--from")
     last = parse_day(end, "--to") if end is not None else date.today()
     path = Path(scenario) if scenario and Path(scenario).exists() else scenario

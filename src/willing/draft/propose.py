@@ -12,6 +12,7 @@ from typing import Any
 
 from willing.draft.extract import POSITIVE, Reading, Stance, read
 from willing.draft.lexicon import NON_ISO, lexicon
+from willing.results import Field, Result
 from willing.scenario import Scenario
 
 QUOTE_WORDS = 25
@@ -34,8 +35,12 @@ class Proposal:
 
 
 @dataclass
-class Draft:
-    """The proposals a text implies, with what could not be resolved."""
+class Draft(Result):
+    """The proposals a text implies, with what could not be resolved.
+
+    Proposals and stances are each of one nation (or of none: a scenario skeleton); the
+    sentences, summaries and changes are free text that may name any nation.
+    """
 
     proposals: list[Proposal] = field(default_factory=list)
     unknown: list[dict[str, str]] = field(default_factory=list)
@@ -43,8 +48,18 @@ class Draft:
     stances: list[dict[str, Any]] = field(default_factory=list)
     mentioned: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    PARTS = (
+        Field("proposals", lambda d: [asdict(p) for p in d.proposals], nation="nation",
+              text=("summary", "change", "sentence")),
+        Field("unknown", text=("name", "sentence")),
+        Field("groups", text=("text", "sentence")),
+        Field("stances", nation="nation", text=("sentence", "mention")),
+        Field("mentioned", nations=("",)),
+    )
+
+    def heading(self) -> str:
+        return (f"<h3>willing draft — {len(self.proposals)} proposals, "
+                f"{len(self.mentioned)} nations named</h3>")
 
 
 def quote(sentence: str, words: int = QUOTE_WORDS) -> str:

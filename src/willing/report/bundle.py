@@ -33,7 +33,7 @@ SCENARIO_PARTS: tuple[Part, ...] = (
 def parts() -> tuple[Part, ...]:
     """The declared parts of a bundle: the scenario, the plan and every registered analysis."""
     return (Nested("scenario", SCENARIO_PARTS),
-            *(Nested(a.name, a.result.PARTS) for a in analyses.registered()))
+            *(Nested(a.name, a.result_type.PARTS) for a in analyses.registered()))
 
 
 def scenario_info(sc: Scenario) -> dict[str, Any]:
@@ -95,8 +95,8 @@ def complete(sc: Scenario, result: PlanResult, given: dict[str, Any],
     for a in analyses.registered():
         if a.name in bundle:
             continue
-        if a.of_plan is not None:
-            bundle[a.name] = a.of_plan(result).to_dict()
+        if (of_plan := a.per_plan) is not None:
+            bundle[a.name] = of_plan(result).to_dict()
         elif a.from_store and store is not None:
             # too slow to run for every report: shown when the store has a run on the same
             # scenario text, force option and state

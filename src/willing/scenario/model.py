@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from willing.scenario.attributes import attributes
+from willing.scenario.keys import FairShareKey
 from willing.scenario.packaged import DATA
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
@@ -73,12 +74,6 @@ class Condition(StrEnum):
     ADVERSARY_CONSENT = "adversary-consent"
     MANDATE = "mandate"
     PARLIAMENT = "parliament"
-
-
-class FairShareKey(StrEnum):
-    GDP = "gdp"
-    POPULATION = "population"
-    DEFENCE_BUDGET = "defence-budget"
 
 
 class AccessRule(Strict):

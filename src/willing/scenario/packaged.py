@@ -97,6 +97,20 @@ def scenario_text(name: str = DEFAULT_SCENARIO) -> str:
     return (DATA / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
+def scenario_data(name: str = DEFAULT_SCENARIO) -> Any:
+    """A bundled scenario as plain data, read by libyaml (about 20 times faster than the
+    line-marking reader, a third of `willing plan`'s time otherwise).
+
+    Bundled files are ours and valid (tests/test_startup.py checks that both readers read the same),
+    so they need neither the limits the marking reader puts on a user's file nor its marks,
+    which only place a problem: a caller that meets one reads the text again with them.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # pure Python without libyaml
+    return yaml.load(scenario_text(name), Loader=loader)
+
+
 def scenario_display_path(name: str = DEFAULT_SCENARIO) -> str:
     """How errors in a bundled scenario name their file."""
     return str(Path("willing/data/scenarios") / f"{name}.yaml")

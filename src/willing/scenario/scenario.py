@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -152,25 +152,54 @@ def load_scenario(path: str | Path | None = None, *, force_option: str | None = 
     date (see `willing.scenario.ledger.as_of`). Raises `ScenarioError` listing every problem
     with file, line, column and field path.
     """
+    text, file, name = _read(path)
+    if name is not None:  # a bundled scenario: valid, read fast (`packaged.scenario_data`)
+        try:
+            return _validated(None, packaged.scenario_data(name), text, file, force_option, as_of)
+        except ScenarioError:
+            pass  # a problem of the arguments (a force option, a date): told below, with lines
+    return parse_scenario(text, file, force_option=force_option, as_of=as_of)
+
+
+def load_as_of_each(path: str | Path | None, days: Sequence[date], *,
+                    force_option: str | None = None) -> Iterator[Scenario]:
+    """The scenario as of each of `days`, in order, like `load_scenario(path, as_of=day)`.
+
+    The file is read and its YAML parsed once: parsing is most of the cost of loading the
+    packaged scenario (about 1.3 s of 1.4 s), and only the ledger's pledges change by date.
+    """
+    text, file, name = _read(path)
+    doc, data = (None, packaged.scenario_data(name)) if name is not None else _document(text, file)
+    for day in days:
+        try:
+            yield _validated(doc, data, text, file, force_option, day)
+        except ScenarioError:
+            if doc is not None:
+                raise
+            yield parse_scenario(text, file, force_option=force_option, as_of=day)  # with lines
+
+
+def _read(path: str | Path | None) -> tuple[str, str, str | None]:
+    """The text of a scenario file (the packaged `ukraine-2025` when None, or a packaged
+    scenario by name), the name its errors are reported under, and the bundled scenario's
+    name (None for a user's file)."""
     if path is None:
-        return parse_scenario(packaged.scenario_text(), packaged.scenario_display_path(),
-                              force_option=force_option, as_of=as_of)
+        return (packaged.scenario_text(), packaged.scenario_display_path(),
+                packaged.DEFAULT_SCENARIO)
     p = Path(path)
     if not p.is_file():
         if str(path) in packaged.scenario_names():
-            return parse_scenario(packaged.scenario_text(str(path)),
-                                  packaged.scenario_display_path(str(path)),
-                                  force_option=force_option, as_of=as_of)
+            return (packaged.scenario_text(str(path)),
+                    packaged.scenario_display_path(str(path)), str(path))
         raise ScenarioError(str(path), [Problem((), "no such file (nor a packaged scenario: "
                                                f"{', '.join(packaged.scenario_names())})")])
     big = too_big(p.stat().st_size)
     if big is not None:
         raise ScenarioError(str(path), [big])
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8"), str(path), None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [Problem((), f"cannot read the file: {exc}")]) from None
-    return parse_scenario(text, str(path), force_option=force_option, as_of=as_of)
 
 
 def parse_scenario(text: str, file: str = "<scenario>", *,
@@ -180,6 +209,12 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
     With `as_of`, the pledges are rebuilt from the packaged ledger up to that date before
     validation, and the text (which the run store hashes) records the date.
     """
+    doc, data = _document(text, file)
+    return _validated(doc, data, text, file, force_option, as_of)
+
+
+def _document(text: str, file: str) -> tuple[Any, dict[str, Any]]:
+    """The parsed YAML (with its line marks) and its plain data; syntax problems raised."""
     doc, problems = parse(text)
     if problems:
         raise ScenarioError(file, problems)
@@ -190,7 +225,12 @@ def parse_scenario(text: str, file: str = "<scenario>", *,
     if not isinstance(doc, dict):
         raise ScenarioError(file, [Problem((), "a scenario must be a mapping (key: value), got "
                                            f"a {type(plain(doc)).__name__}", 1, 1)])
-    data = plain(doc)
+    return doc, plain(doc)
+
+
+def _validated(doc: Any, data: dict[str, Any], text: str, file: str,
+               force_option: str | None, as_of: date | None) -> Scenario:
+    """The scenario of parsed data, as of a date when one is given (`data` is not changed)."""
     if as_of is not None:
         data, text = _as_of(data, doc, text, as_of, file)
     try:
@@ -360,4 +400,4 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
 
 
 __all__ = ["Condition", "PledgeRecord", "RuleRecord", "Scenario", "SizingRule", "apply_overrides",
-           "from_spec", "load_scenario", "parse_scenario"]
+           "from_spec", "load_as_of_each", "load_scenario", "parse_scenario"]

@@ -193,8 +193,8 @@ class _Seen:
                 return {k: y for k, y in x.items() if self.mine(k)}
             if key in p.nations and isinstance(x, list):
                 return [y for y in x if self.mine(y)]
-            if key in p.text and isinstance(x, str):
-                return self.text(x, bool(p.public))
+            if key in p.text:
+                return self.strings(x, bool(p.public))
             return x
 
         def each(x: Any) -> Any:
@@ -202,7 +202,20 @@ class _Seen:
 
         if "" in (*p.keyed, *p.nations, *p.text):
             return one(v, "")
-        return [each(x) for x in v] if isinstance(v, list) else each(v)
+        if isinstance(v, list):
+            return [each(x) for x in v if not (p.nation and isinstance(x, dict)
+                                               and not self.mine(x.get(p.nation)))]
+        return each(v)
+
+    def strings(self, v: Any, leadership: bool) -> Any:
+        """Every string inside `v` (free text, or a structure of it) rewritten by `text`."""
+        if isinstance(v, str):
+            return self.text(v, leadership)
+        if isinstance(v, dict):
+            return {k: self.strings(x, leadership) for k, x in v.items()}
+        if isinstance(v, list):
+            return [self.strings(x, leadership) for x in v]
+        return v
 
     def node(self, v: Any, p: Tree) -> Any:
         if not isinstance(v, dict):

@@ -35,10 +35,12 @@ from willing.report.render import render
 from willing.results import Nested
 from willing.scenario import ScenarioError, packaged
 from willing.scenario.ledger import packaged_ledger, store_rows
-from willing.server import draft, scenarios, whatif
-from willing.server.access import PLANNER, Viewer, releasable
+from willing.server import builder, draft, scenarios, whatif
+from willing.server.access import Viewer, releasable
+from willing.server.answers import NAME, READ, Name, answers
 from willing.server.jobs import Jobs, LimitExceeded, stress_available
 from willing.server.limits import MAX_DRAWS, MAX_ID, BodyLimit, Limits
+from willing.server.viewer import Who, current_viewer
 from willing.store import Store, ledger_summary
 
 HERE = resources.files("willing.server")
@@ -47,22 +49,19 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 MAX_UNITS = 10_000
 """Largest unit count of a ledger step (a pledge counts battalions, ships or aircraft)."""
-NAME = 80
-"""Longest id or name in a request (scenario, state, force option, pledge, capability)."""
-
-Name = Annotated[str, Field(min_length=1, max_length=NAME)]
 RunId = Annotated[int, PathParam(ge=1, le=MAX_ID, description="a run's id")]
 
 
 class JobRequest(BaseModel):
     """A run to start from the browser."""
 
-    kind: str = Field("plan", max_length=NAME, description="plan or stress")
+    kind: str = Field("plan", max_length=NAME, description="plan, stress or timeline")
     scenario: Name | None = Field(None, description="packaged scenario name (default ukraine-2025)")
     state: Name | None = Field(None, description="contingency state (default: the scenario's)")
     force_option: Name | None = Field(None, description="small, medium or large")
     draws: int = Field(20000, ge=100, le=MAX_DRAWS,
-                       description="stress: coalitions drawn (the role's quota may allow fewer)")
+                       description="stress: coalitions drawn; timeline: drawn at each date (the "
+                       "role's quota may allow fewer)")
 
 
 class LedgerEntry(BaseModel):
@@ -78,27 +77,6 @@ class LedgerEntry(BaseModel):
                         description="public source of the step (a citation or URL)")
 
 
-class Problem(BaseModel):
-    """Why a request was refused."""
-
-    detail: str
-
-
-def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the 4xx a route can give (422 FastAPI documents itself)."""
-    return {code: {"model": Problem, "description": ANSWERS[code]} for code in codes}
-
-
-ANSWERS = {
-    400: "the request names something the scenario or catalogue does not have",
-    401: "unknown or missing token (when the server has users)",
-    403: "the viewer's role may not do this",
-    404: "no such run, job or scenario",
-    413: "request body over the server's max_body_bytes",
-    429: "the job queue, or the user's share of it, is full; retry when a job ends",
-}
-READ = answers(401)
-"""Every route under /api needs a token when the server has users."""
 
 
 class BundleCache:
@@ -119,30 +97,12 @@ class BundleCache:
             self.items[hashkey(run_id)] = b
 
 
-def current_viewer(request: Request, token: Annotated[str | None, Query(
-        max_length=200,
-        description="API token, for download links (else the Authorization header)")] = None) -> Viewer:
-    """The viewer a request speaks for: by its bearer token, or the planner when the server has
-    no users."""
-    users: dict[str, Viewer] | None = request.app.state.users
-    if users is None:
-        return PLANNER
-    auth = request.headers.get("authorization", "")
-    key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else token
-    if not key or key not in users:
-        raise HTTPException(401, "unknown or missing token (Authorization: Bearer <token>)")
-    return users[key]
-
-
-Who = Annotated[Viewer, Depends(current_viewer)]
 
 
 def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = None,
                limits: Limits | None = None) -> FastAPI:
     """The service over the store at `store_url`; `users` maps API tokens to viewers (None:
     single-user, everyone is a coalition planner); `limits` bounds requests and jobs."""
-    from willing.server import builder  # its routes take this module's viewer and answers
-
     store = Store(store_url)
     store.seed_ledger(store_rows(packaged_ledger()))
     limits = limits or Limits()
@@ -218,7 +178,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
     @api.get("/api/analyses", summary="The registered analyses: each one's runs, report section "
              "and releasability follow from its registration", responses=READ)
     def analyses_list(_who: Who) -> list[dict[str, Any]]:
-        return [{"name": a.name, "summary": a.summary, "result": a.result.__name__,
+        return [{"name": a.name, "summary": a.summary, "result": a.result_type.__name__,
                  "in_report": a.report is not None, "per_plan": a.of_plan is not None}
                 for a in analyses.registered()]
 
@@ -297,7 +257,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
         entry_id = store.record_pledge(**entry.model_dump(), recorded_by=who.name or who.role.value)
         return {"id": entry_id, **entry.model_dump()}
 
-    @api.post("/api/jobs", status_code=202, summary="Start a plan or stress run in the background",
+    @api.post("/api/jobs", status_code=202, summary="Start a plan, stress or timeline run in the background",
               responses={**READ, **answers(400, 403, 413, 429)})
     def start_job(req: JobRequest, who: Who) -> dict[str, Any]:
         if not who.may_run:
@@ -306,7 +266,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
             raise HTTPException(400, f"unknown scenario '{req.scenario}'; valid: "
                                 f"{', '.join(packaged.scenario_names())}")
         quota = limits.quota(who.role)
-        if req.kind == "stress" and req.draws > quota.max_draws:
+        if req.kind in ("stress", "timeline") and req.draws > quota.max_draws:
             raise HTTPException(422, f"a {who.role.value} may start stress runs of at most "
                                 f"{quota.max_draws:,} draws, asked {req.draws:,}")
         owner = who.name or " ".join(filter(None, (who.role.value, who.nation)))

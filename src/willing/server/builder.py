@@ -25,7 +25,7 @@ from willing.scenario.model import Condition
 from willing.scenario.yamlmarks import MAX_BYTES
 from willing.server import scenarios
 from willing.server.access import Role, Viewer
-from willing.server.app import NAME, READ, Who, answers
+from willing.server.answers import NAME, READ, answers
 from willing.server.limits import MAX_ID
 from willing.server.scenario_access import (
     Forbidden,
@@ -34,6 +34,7 @@ from willing.server.scenario_access import (
     version_view,
     visible_yaml,
 )
+from willing.server.viewer import Who
 from willing.store import Store, Version
 
 MAX_BODY_BYTES = 2 * MAX_BYTES + 65_536

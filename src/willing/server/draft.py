@@ -11,8 +11,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, ValidationError
 
-from willing.draft import MAX_CHARS, check_text, draft
+from willing.draft import MAX_CHARS, Draft, check_text, draft
 from willing.scenario import ScenarioError, load_scenario, packaged
+from willing.server.access import releasable
+from willing.server.viewer import Who
 
 MAX_BODY_BYTES = 4 * MAX_CHARS + 4096
 """Largest request body accepted (UTF-8 text of MAX_CHARS characters, JSON-quoted)."""
@@ -41,7 +43,9 @@ async def _bounded(request: Request) -> None:
              "entries, conditions, caveats, new nations), each with its sentence",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": DraftRequest.model_json_schema()}}}})
-async def draft_endpoint(request: Request) -> dict[str, Any]:
+async def draft_endpoint(request: Request, who: Who) -> dict[str, Any]:
+    """The proposals, as releasable to `who`: a national representative gets those of its own
+    nation (and none of another's, which would tell what the scenario holds for it)."""
     await _bounded(request)
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
@@ -65,7 +69,8 @@ async def draft_endpoint(request: Request) -> dict[str, Any]:
             sc = load_scenario(req.scenario)
         except ScenarioError as exc:
             raise HTTPException(400, "; ".join(p.render(exc.file) for p in exc.problems)) from None
-    return draft(req.text, sc, date=req.date, source=req.source).to_dict()
+    result = draft(req.text, sc, date=req.date, source=req.source)
+    return dict(releasable(result.to_dict(), who, Draft.PARTS))
 
 
 __all__ = ["MAX_BODY_BYTES", "router"]

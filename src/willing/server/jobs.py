@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from willing.forcegen import plan
@@ -78,8 +79,8 @@ class Jobs:
         """Queue a job, unless the queue holds `max_queued` jobs or `owner` has `max_active`."""
         if kind == "stress" and not stress_available():
             raise ValueError("stress runs need willing.robust, which this build does not have")
-        if kind not in ("plan", "stress"):
-            raise ValueError(f"unknown job kind '{kind}'; valid: plan, stress")
+        if kind not in KINDS:
+            raise ValueError(f"unknown job kind '{kind}'; valid: {', '.join(KINDS)}")
         job = Job(uuid.uuid4().hex[:12], kind, params, owner)
         with self.lock:
             active = [j for j in self.jobs.values() if j.status in ACTIVE]
@@ -115,8 +116,7 @@ class Jobs:
         job.status = "running"
         try:
             t0 = time.perf_counter()
-            job.run_id = (_plan if job.kind == "plan" else _stress)(self.store, job.params, progress,
-                                                                     self.on_bundle)
+            job.run_id = KINDS[job.kind](self.store, job.params, progress, self.on_bundle)
             job.status, job.progress = "done", 1.0
             job.message = f"run {job.run_id} stored in {time.perf_counter() - t0:.1f} s"
         except ScenarioError as exc:
@@ -176,6 +176,32 @@ def _stress(store: Store, p: dict[str, Any], progress: Progress,
               seconds=time.perf_counter() - t1)
     return stress_id
 
+
+def _timeline(store: Store, p: dict[str, Any], progress: Progress,
+              _on_bundle: Callable[[int, dict[str, Any]], None]) -> int:
+    """Coverage as of each month of the public ledger, from its first day to today (the
+    defaults of `willing timeline`), stored as a timeline run."""
+    from willing.timeline import FIRST_DAY, timeline
+
+    progress(0.02, "loading the scenario")
+    sc = load_scenario(p.get("scenario"), force_option=p.get("force_option"))
+    end, draws = date.today(), int(p.get("draws", 10_000))
+    t0 = time.perf_counter()
+    r = timeline(p.get("scenario"), FIRST_DAY, end, state=p.get("state"),
+                 force_option=p.get("force_option"), draws=draws,
+                 progress=lambda done, total: progress(0.05 + 0.9 * done / max(total, 1),
+                                                       f"{done} of {total} dates"))
+    return store.add("timeline", jsonable(r.to_dict()), scenario=sc,
+                     params={"state": r.state, "force_option": r.force_option,
+                             "from": FIRST_DAY.isoformat(), "to": end.isoformat(),
+                             "step": "month", "draws": draws, "seed": 1, "source": "web"},
+                     seconds=time.perf_counter() - t0)
+
+
+KINDS: dict[str, Callable[[Store, dict[str, Any], Progress,
+                           Callable[[int, dict[str, Any]], None]], int]] = {
+    "plan": _plan, "stress": _stress, "timeline": _timeline}
+"""What each kind of job runs; it returns the id of the run it stored."""
 
 PIVOTAL_SAMPLES = 1000
 """Sampled orders and coalitions for the pivotal values of a web stress run (assumption: standard

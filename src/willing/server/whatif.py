@@ -14,7 +14,7 @@ from threading import Lock
 from typing import Annotated, Any, Literal
 
 from cachetools import LRUCache
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
@@ -23,10 +23,10 @@ from willing import __version__
 from willing.scenario import Scenario, ScenarioError, packaged
 from willing.server import scenarios
 from willing.server.access import Role, Viewer, releasable
+from willing.server.answers import Name
+from willing.server.viewer import Who
 from willing.whatif import MAX_COUNT, Edit, WhatIf, WhatIfResult, edited_yaml, effective, overrides_of
 
-NAME = 80
-"""Longest id in a request (scenario, state, force option, nation, pledge)."""
 MAX_EDITS = 500
 """Edits in one request: every nation and pledge of a large scenario toggled, and more."""
 MAX_YAML = 60_000
@@ -36,7 +36,6 @@ MIN_DRAWS, MAX_DRAWS, DEFAULT_DRAWS = 1_000, 200_000, 100_000
 SESSIONS = 8
 """Warm sessions kept (each holds a model, its plans and kernels, and two sets of draws)."""
 
-Name = Annotated[str, Field(min_length=1, max_length=NAME)]
 
 
 class EditIn(BaseModel):
@@ -113,14 +112,6 @@ def _edits(req: WhatIfRequest, who: Viewer, sc: Scenario) -> list[Edit]:
     return out
 
 
-def _who(request: Request) -> Viewer:
-    from willing.server.app import current_viewer  # the app's own token check
-
-    token = request.query_params.get("token")
-    return current_viewer(request, token)
-
-
-Who = Annotated[Viewer, Depends(_who)]
 
 
 @router.post("/api/whatif", summary="A scenario with edits: its plan's coverage, gaps and leads "

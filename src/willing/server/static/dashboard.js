@@ -147,6 +147,8 @@ async function showRun(id) {
       el.appendChild(d);
     }
   }
+  const own = document.getElementById(`section-${run.command}`);  // a timeline run: its chart
+  if (own && run.command !== "plan") own.scrollIntoView();
   document.body.dataset.shownRun = id;
 }
 
@@ -201,7 +203,7 @@ async function init() {
   scenarios.forEach((s, i) => option($("scenario"), s.name, s.title, i === 0));
   fillScenario();
   $("scenario").addEventListener("change", fillScenario);
-  $("kind").addEventListener("change", () => ($("draws-label").hidden = $("kind").value !== "stress"));
+  $("kind").addEventListener("change", () => ($("draws-label").hidden = !["stress", "timeline"].includes($("kind").value)));
   $("draws-label").hidden = true;
   $("start").addEventListener("submit", start);
   await Promise.all([loadRuns(), loadLedger()]);

@@ -219,7 +219,7 @@ def test_the_page_and_its_editor_come_from_the_installed_package(client: TestCli
     page = client.get("/builder").text
     head = page.split("<body>")[0]
     assert "http" not in head and "/static/vendor/codemirror/codemirror.js" in head
-    assert '<section id="whatif-panel"></section>' in page and 'href="/compare"' in page
+    assert 'id="whatif-panel"' in page and '/static/whatif.js' in head and 'href="/compare"' in page
     for name in ("codemirror.js", "codemirror.css", "yaml.js"):
         assert client.get(f"/static/vendor/codemirror/{name}").status_code == 200
     assert "MIT License" in client.get("/static/vendor/codemirror/LICENSE").text

@@ -20,7 +20,7 @@ from willing.forcegen.arrays import FloatArray
 from willing.forcegen.blocks import ConstraintBlock, ModelIndex, Rows, in_stage, registered
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
 from willing.forcegen.model import transport_columns
-from willing.forcegen.plan import Built, PlanResult, _baseline_units, build_model
+from willing.forcegen.plan import Built, PlanResult, baseline_units, build_model
 from willing.forcegen.solve import unmet_tiers
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import PledgeRecord, Scenario
@@ -93,7 +93,7 @@ def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: d
     sol = np.zeros(n1)
     xcols = fm.cols.columns("x")
     if before is not None:
-        sol[xcols] = _baseline_units(aug, built.reqs, fm, before)
+        sol[xcols] = baseline_units(aug, built.reqs, fm, before)
     sol[u] = ra.demand - np.bincount(fm.pair_j, weights=sol[xcols], minlength=len(ra))
     stages: list[StageInfo] = []
     for i, tier in enumerate(tiers):

@@ -12,16 +12,13 @@ import pandas as pd
 from willing.asks.apply import ask_pledges, with_pledges
 from willing.asks.candidates import Candidates, Ceiling, candidates, packaged_ceiling, packaged_fielded
 from willing.asks.model import TARGETS, Solved, solve_asks
+from willing.asks.robust import robust_asks
+from willing.asks.rows import ASK_COLUMNS, ask_row
 from willing.forcegen import PlanResult, plan
 from willing.forcegen.gaps import explain
 from willing.forcegen.highs import StageInfo
 from willing.robust import stress
 from willing.scenario.scenario import Scenario
-
-ASK_COLUMNS = ["nation", "capability", "candidate", "requirement", "requirement_capability",
-               "region", "priority", "required_by_day", "units", "pool_units", "personnel",
-               "cost_musd_per_year", "political_cost"]
-
 
 @dataclass
 class AsksResult:
@@ -88,8 +85,9 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
     """The least-cost asks that let force generation meet the `target` tiers in `state`.
 
     `fielded` (nation, capability, units) and `ceiling(nation)` (share of active personnel it
-    can keep deployed) default to the packaged tables. With `robust` = P, asks are added until
-    P(every requirement of the target met) ≥ P under the scenario's uncertainty (docs/asks.md).
+    can keep deployed) default to the packaged tables. With `robust` = P, the asks are instead
+    the cheapest with P(every requirement of the target met) ≥ P under the scenario's
+    uncertainty, on a sample of draws, checked on fresh ones (`robust_asks`, docs/asks.md).
     `draws` (0: none) measure P(met) before and after with the stress kernel at `seed`.
     `before`, the plan of `state` when the caller has it, saves planning it again.
     """
@@ -122,13 +120,13 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
                         before=before)
     table = _asks_table(scenario, cands, solved)
     short = _short(scenario, state, cands, solved, target)
+    deterministic_cost = float((table["cost_musd_per_year"] + table["political_cost"]).sum())
     timings["asks_milp"], t = time.perf_counter() - t, time.perf_counter()
     rob: dict[str, Any] = {}
     if robust is not None:
-        from willing.asks.robust import robust_asks
-
-        table, rob = robust_asks(scenario, state, table, cands, solved, target, robust,
-                                 seed=seed, command=command)
+        table, rob = robust_asks(scenario, state, cands, table, target, robust, seed=seed,
+                                 command=command, time_limit=time_limit)
+        rob["deterministic_cost"] = deterministic_cost
     pledges = ask_pledges(scenario, table, {p.id: p for p in cands.pledges}, command)
     timings["robust"], t = time.perf_counter() - t, time.perf_counter()
     after = plan(with_pledges(scenario, pledges), state, time_limit=time_limit)
@@ -149,20 +147,9 @@ def _asks_table(scenario: Scenario, cands: Candidates, solved: Solved) -> pd.Dat
     fm, ra = solved.built.fm, solved.built.ra
     reqs = solved.built.reqs
     on = np.nonzero((fm.pair_p >= solved.first_ask) & (solved.x > 0))[0]
-    rows = []
-    for k in on:
-        i = int(fm.pair_p[k]) - solved.first_ask
-        p, r = cands.pledges[i], reqs[int(fm.pair_j[k])]
-        units = int(solved.x[k])
-        use = p.rotation if ra.enduring[fm.pair_j[k]] else 1.0
-        rows.append({"nation": p.nation, "capability": p.capability, "candidate": p.id,
-                     "requirement": r.id, "requirement_capability": r.capability,
-                     "region": r.region, "priority": str(r.priority),
-                     "required_by_day": r.required_by_day, "units": units,
-                     "pool_units": units * use,
-                     "personnel": units * scenario.catalogue[p.capability].personnel_per_unit,
-                     "cost_musd_per_year": units * float(cands.unit_cost[i]),
-                     "political_cost": units * float(cands.political[i])})
+    rows = [ask_row(scenario, cands, int(fm.pair_p[k]) - solved.first_ask,
+                    reqs[int(fm.pair_j[k])], int(solved.x[k]), bool(ra.enduring[fm.pair_j[k]]))
+            for k in on]
     return pd.DataFrame(rows, columns=ASK_COLUMNS)
 
 

@@ -20,6 +20,7 @@ from willing.forcegen.highs import StageInfo
 from willing.robust import stress
 from willing.scenario.scenario import Scenario
 
+
 @dataclass
 class AsksResult:
     """The asks, why any target requirement stays short, and their effect."""

@@ -93,10 +93,11 @@ def robust_asks(scenario: Scenario, state: str, cands: Candidates, base: pd.Data
     floor = np.zeros((len(cands.pledges), len(reqs)))
     k_of = {p.id: k for k, p in enumerate(cands.pledges)}
     j_of = {r.id: j for j, r in enumerate(reqs)}
-    for row in base.itertuples():
-        floor[k_of[str(row.candidate)], j_of[str(row.requirement)]] += float(row.units)
-    y, info = _solve(scenario, tp, enduring, dm.pledge_key, first, tiers, cands, smp,
-                               floor, max(need, 0), time_limit)
+    for cand, rid, units in zip(base["candidate"], base["requirement"], base["units"],
+                                strict=True):
+        floor[k_of[str(cand)], j_of[str(rid)]] += float(units)
+    y, info = _solve(scenario, tp, enduring, dm.pledge_key, first, tiers, cands, smp, floor,
+                     max(need, 0), time_limit)
     table = pd.DataFrame([ask_row(scenario, cands, int(k), reqs[j], int(y[k, j]),
                                   bool(enduring[j])) for k, j in zip(*np.nonzero(y > 0.5),
                                                                      strict=True)],
@@ -195,7 +196,7 @@ def _solve(scenario: Scenario, tp: Transport, enduring: np.ndarray, pledge_key: 
              np.array([cands.room[n] for n in nations]))
     cand_key = pledge_key[first:]
     z_cols = []
-    for u, pat in enumerate(smp.patterns):
+    for pat in smp.patterns:
         on = pat[cls_key] > 0.5
         ci, cj = np.nonzero(cls_comp & on[:, None])
         f0 = n_col
@@ -205,10 +206,10 @@ def _solve(scenario: Scenario, tp: Transport, enduring: np.ndarray, pledge_key: 
         z_cols.append(z)
         cols_cost.append(np.zeros(len(ci) + 1))
         col_hi.append(np.append(np.full(len(ci), np.inf), 1.0))
-        # supply of each class
-        add_rows(np.searchsorted(np.unique(ci), ci), f0 + np.arange(len(ci)),
-                 np.ones(len(ci)), np.full(len(np.unique(ci)), -np.inf),
-                 cls_supply[np.unique(ci)])
+        # supply of each available class
+        live, row = np.unique(ci, return_inverse=True)
+        add_rows(row.ravel(), f0 + np.arange(len(ci)), np.ones(len(ci)),
+                 np.full(len(live), -np.inf), cls_supply[live].astype(float))
         # demand of each target requirement: flows + available asks − demand·z ≥ 0
         ya = np.nonzero(pat[cand_key[yk]] > 0.5)[0]
         add_rows(np.concatenate([cj, yj[ya], np.arange(len(target))]),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from willing.asks.candidates import Candidates
-from willing.sizing import Requirement
 from willing.scenario.scenario import Scenario
+from willing.sizing import Requirement
 
 ASK_COLUMNS = ["nation", "capability", "candidate", "requirement", "requirement_capability",
                "region", "priority", "required_by_day", "units", "pool_units", "personnel",

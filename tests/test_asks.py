@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import willing
+from test_forcegen import land, nation, req
+from test_forcegen import scenario as tiny
 from willing import sizing
 from willing.asks import asks
 from willing.asks.apply import applied_text, with_pledges
@@ -242,3 +244,52 @@ def test_cli_apply_writes_a_scenario_that_plans(tmp_path: Path) -> None:
     unmet = again.requirements[again.requirements["priority"] == "essential"]
     assert int((unmet["count"] - unmet["filled"]).sum()) == sum(int(r["unmet"]) for r in short)
     assert again.summary()["essential_coverage"] == 1.0 or short
+
+
+def company_short() -> Scenario:
+    """One surge infantry battalion in the north; LTU pledged 3 of the 4 companies a formed
+    unit needs; EST and GBR pledged a logistics battalion there (their envelope)."""
+    def company(count: int) -> dict[str, object]:
+        return {"capability": "infantry-company", "count": count, "rotation": 1,
+                "readiness_days": 10, "regions": ["north"]}
+
+    logistics = {"capability": "logistics-battalion", "count": 1, "rotation": 1,
+                 "readiness_days": 10, "regions": ["north"]}
+    return tiny(mission_lines=land(req(count=1, duration="surge", priority="essential")),
+                nations={"LTU": nation(company(3)),
+                         "EST": nation(logistics, tier="member", hq=False),
+                         "GBR": nation(logistics, tier="member", hq=False)})
+
+
+def test_a_company_is_asked_when_it_is_cheapest() -> None:
+    """A company completes LTU's formed unit for a quarter of a battalion's cost: it is the
+    ask, from the spare battalions of a nation that fields no companies in its own right."""
+    sc = company_short()
+    table = pd.DataFrame({"nation": ["EST", "GBR"], "capability": ["infantry-battalion"] * 2,
+                          "units": [2, 5]})
+    r = asks(sc, fielded=table, ceiling=lambda _: 0.2, draws=0)
+    assert r.optimal and r.reachable
+    assert r.asks[["capability", "units"]].values.tolist() == [["infantry-company", 1]]
+    assert float(r.asks["cost_musd_per_year"].sum()) == sc.catalogue[
+        "infantry-company"].cost_musd_per_unit_year
+    again = willing.plan(parse_scenario(applied_text(sc, r.pledges)))
+    assert int(again.requirements["unmet"].sum()) == 0
+    assert set(again.allocation["formed_unit"].dropna()) == {"inf/LTU-1"}
+    # with no battalion to spare, no company either: they share the nation's spare pool
+    none = asks(sc, fielded=table.assign(units=0), ceiling=lambda _: 0.2, draws=0)
+    assert none.asks.empty and not none.reachable
+
+
+def test_company_and_battalion_asks_share_the_spare_pool() -> None:
+    """Two battalions short, one spare battalion in all: a battalion and four companies of it
+    cannot both be asked."""
+    sc = tiny(mission_lines=land(req(count=2, duration="surge", priority="essential")),
+              nations={"EST": nation({"capability": "logistics-battalion", "count": 1,
+                                      "rotation": 1, "readiness_days": 10,
+                                      "regions": ["north"]})})
+    table = pd.DataFrame({"nation": ["EST"], "capability": ["infantry-battalion"], "units": [1]})
+    r = asks(sc, fielded=table, ceiling=lambda _: 0.5, draws=0)
+    assert not r.reachable and int(r.short["unmet"].sum()) == 1
+    used = (r.asks["pool_units"] / r.asks["capability"].map(
+        {"infantry-battalion": 1, "infantry-company": 4})).sum()
+    assert used <= 1

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pkgutil import resolve_name
 from typing import Any
 
+from willing.asks import AsksResult, asks
 from willing.buildup import BuildupResult, buildup
 from willing.burden import BurdenSharing, burden_sharing
 from willing.command import CommandStructure, command_structure
@@ -126,6 +127,8 @@ register(Analysis("stress", stress, StressResult, "willing.cli.robust:stress_cmd
 register(Analysis("pivotal", pivotal, PivotalResult, "willing.cli.robust:pivotal_cmd",
                   report="willing.report.extra:pivotal", from_store=True))
 register(Analysis("sweep", sweep, SweepResult, "willing.cli.robust:sweep_cmd"))
+register(Analysis("asks", asks, AsksResult, "willing.cli.asks:asks_cmd",
+                  report="willing.report.extra:asks", from_store=True))
 register(Analysis("timeline", timeline, TimelineResult, "willing.cli.timeline:timeline_cmd",
                   report="willing.report.extra:timeline", from_store=True))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,13 +18,19 @@ from willing.asks.rows import ASK_COLUMNS, ask_row
 from willing.forcegen import PlanResult, plan
 from willing.forcegen.gaps import explain
 from willing.forcegen.highs import StageInfo
+from willing.results import Field, Result, Table
 from willing.robust import stress
 from willing.scenario.scenario import Scenario
 
 
 @dataclass
-class AsksResult:
-    """The asks, why any target requirement stays short, and their effect."""
+class AsksResult(Result):
+    """The asks, why any target requirement stays short, and their effect.
+
+    The asks are per nation (`asks`, `lines` and `by_nation` name each row's nation), so a
+    national representative sees its own nation's asks and, in `summary`, their aggregate
+    effect; the reasons a requirement stays short are free text that may name nations.
+    """
 
     scenario: str
     state: str
@@ -41,6 +48,19 @@ class AsksResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     seconds: float = 0.0
 
+    PARTS = (
+        Field("summary", lambda r: r.summary()),
+        Table("lines", nation="nation", title="Asks"),
+        Table("asks", nation="nation", title="Asks by requirement"),
+        Table("short", text=("reason",), title="Still short with every ask"),
+        Table("by_nation", nation="nation", title="Asked nations against their fair share"),
+        Field("stages", lambda r: [{"name": s.name, "status": s.status, "objective": s.objective,
+                                    "mip_gap": s.mip_gap if np.isfinite(s.mip_gap) else None,
+                                    "seconds": s.seconds} for s in r.stages]),
+        Field("robust"),
+        Field("timings", lambda r: {k: round(v, 3) for k, v in r.timings.items()}),
+    )
+
     @property
     def optimal(self) -> bool:
         return all(s.status == "optimal" for s in self.stages)
@@ -56,26 +76,24 @@ class AsksResult:
                 "mip_gap": cost.mip_gap if np.isfinite(cost.mip_gap) else None,
                 **self.effect, "seconds": round(self.seconds, 2)}
 
-    def lines(self) -> list[str]:
-        """`FRA: +2 infantry-battalion, ua-south, needed by day 60`, grouped by nation."""
-        out = []
-        g = self.asks.groupby(["nation", "capability", "region", "required_by_day"], sort=True)
-        for (nation, cap, region, day), rows in g:
-            out.append(f"{nation}: +{int(rows['units'].sum())} {cap}, {region}, "
-                       f"needed by day {day}")
-        return out
+    @property
+    def lines(self) -> pd.DataFrame:
+        """One row per nation, capability, region and day, its `line` as a planner says it:
+        `FRA: +2 infantry-battalion, ua-south, needed by day 60`."""
+        keys = ["nation", "capability", "region", "required_by_day"]
+        g = self.asks.groupby(keys, sort=True, as_index=False).agg(
+            units=("units", "sum"), personnel=("personnel", "sum"))
+        g["line"] = [f"{n}: +{int(u)} {c}, {r}, needed by day {d}" for n, c, r, d, u in zip(
+            g["nation"], g["capability"], g["region"], g["required_by_day"], g["units"],
+            strict=True)]
+        return g[[*keys, "units", "personnel", "line"]]
 
-    def to_dict(self) -> dict[str, Any]:
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return df.replace({np.nan: None}).to_dict(orient="records")  # type: ignore[return-value]
-
-        return {"summary": self.summary(), "lines": self.lines(), "asks": records(self.asks),
-                "short": records(self.short), "by_nation": records(self.by_nation),
-                "stages": [{"name": s.name, "status": s.status, "objective": s.objective,
-                            "mip_gap": s.mip_gap if np.isfinite(s.mip_gap) else None,
-                            "seconds": s.seconds} for s in self.stages],
-                "robust": self.robust,
-                "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+    def heading(self) -> str:
+        s = self.summary()
+        return (f"<h3>willing asks — {html.escape(self.scenario)}, state "
+                f"{html.escape(self.state)}, target {html.escape(self.target)}</h3><p>"
+                f"{s['units']} units asked, US$ {s['cost_musd_per_year']:,.0f} m a year; "
+                f"target {'reachable' if self.reachable else 'not reachable'}</p>")
 
 
 def asks(scenario: Scenario, state: str | None = None, *, target: str = "essential",
@@ -118,7 +136,7 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
                        {str(n): float(v) for n, v in bn["ratio"].items()})
     solved = solve_asks(scenario, state, cands.pledges, cands.room,
                         cands.unit_cost + cands.political, target, time_limit,
-                        before=before)
+                        shared=cands.shared, before=before)
     table = _asks_table(scenario, cands, solved)
     short = _short(scenario, state, cands, solved, target)
     deterministic_cost = float((table["cost_musd_per_year"] + table["political_cost"]).sum())

@@ -14,7 +14,6 @@ from rich.table import Table
 
 from willing.asks import AsksResult, asks
 from willing.asks.apply import applied_text
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -29,7 +28,6 @@ from willing.cli.common import (
 )
 
 
-@app.command("asks")
 @clean_errors
 def asks_cmd(
     scenario: ScenarioArg = None,
@@ -80,7 +78,7 @@ def render(console: Console, r: AsksResult, written: Path | None) -> None:
     s = r.summary()
     console.print(f"[bold]{r.scenario}[/] · {r.state} · target {r.target}: "
                   f"{'reachable' if r.reachable else '[red]not reachable[/] from what nations field'}")
-    for line in r.lines():
+    for line in r.lines["line"]:
         console.print("  " + line, highlight=False)
     console.print(f"{s['units']} units · {fmt_int(s['personnel'])} personnel · "
                   f"US$ {s['cost_musd_per_year']:,.0f} m a year · solver {s['solver_status']}, "
@@ -105,11 +103,13 @@ def render(console: Console, r: AsksResult, written: Path | None) -> None:
                       f"{e['p_essential_met_after']:.1%}", highlight=False)
     if r.robust:
         b = r.robust
-        console.print(f"robust ({b['method']}): P {b['p_check']:.1%} "
-                      f"[{b['ci95'][0]:.1%}, {b['ci95'][1]:.1%}] on {b['check_draws']:,} fresh "
-                      f"draws (seed {b['check_seed']}); target {b['p_target']:.0%} "
-                      f"{'reached' if b['reached'] else 'not reached'}; every spare unit asked "
-                      f"would give {b['p_every_spare_unit']:.1%}", highlight=False)
+        console.print(f"robust ({b['method']}, {b['sample_draws']:,} draws, seed "
+                      f"{b['sample_seed']}): P {b['p_sample']:.1%} on the sample, "
+                      f"{b['p_check']:.1%} [{b['ci95'][0]:.1%}, {b['ci95'][1]:.1%}] on "
+                      f"{b['check_draws']:,} fresh draws (seed {b['check_seed']}); target "
+                      f"{b['p_target']:.0%} {'reached' if b['reached'] else 'not reached'}; "
+                      f"every spare unit asked (ceilings aside) would give "
+                      f"{b['p_every_spare_unit']:.1%}", highlight=False)
     if written is not None:
         console.print(f"written: {written} (willing plan {written})", highlight=False)
 

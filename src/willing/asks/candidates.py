@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,12 @@ ASKED_TIERS = {"lead", "member"}
 
 POLITICAL_WEIGHT = 0.5
 """w in the political cost w·cost_c·(max(0, r_n − 1) + (1 − willingness_n)) per unit-year."""
+
+SUBUNIT_PREMIUM = 0.1
+"""An assumption: a sub-unit asked into a multinational formed unit carries, as political
+cost, 10 % of its catalogue cost on top, for the integration a formed unit needs (the eFP
+battlegroups train together before they deploy). Without it a nation's four companies would
+cost exactly its battalion, and the asks could split a battalion a nation frames alone."""
 
 ASK_TAG = "-ask-"
 """Marks a candidate's pledge id (`FRA-ask-infantry-battalion`)."""
@@ -53,6 +59,15 @@ class Candidates:
     fielded: dict[tuple[str, str], int]
     pledged: dict[tuple[str, str], int]
     shared: list[tuple[int, int, int]]  # (parent candidate, sub-unit candidate, per_parent)
+
+    def whole_units(self) -> Candidates:
+        """The candidates without the sub-units: what the stress kernel, which counts whole
+        units only, can measure."""
+        subs = {ks for _, ks, _ in self.shared}
+        keep = [k for k in range(len(self.pledges)) if k not in subs]
+        return replace(self, pledges=[self.pledges[k] for k in keep],
+                       unit_cost=self.unit_cost[keep], political=self.political[keep],
+                       shared=[])
 
 
 def packaged_fielded() -> pd.DataFrame:
@@ -139,7 +154,8 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
             r = ratio.get(iso, float("nan"))
             unit_cost.append(cost)
             political.append(POLITICAL_WEIGHT * cost * (max(0.0, r - 1.0) if r == r else 0.0)
-                             + POLITICAL_WEIGHT * cost * (1.0 - spec.nations[iso].willingness))
+                             + POLITICAL_WEIGHT * cost * (1.0 - spec.nations[iso].willingness)
+                             + (SUBUNIT_PREMIUM * cost if c != cap else 0.0))
     return Candidates(out, np.array(unit_cost), np.array(political), room, shares, have,
                       pledged, shared)
 

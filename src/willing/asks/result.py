@@ -134,6 +134,8 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
     cands = candidates(scenario, fielded, ceiling,
                        {str(n): float(v) for n, v in bn["personnel"].items()},
                        {str(n): float(v) for n, v in bn["ratio"].items()})
+    if robust is not None:  # the kernel that measures P counts whole units only
+        cands = cands.whole_units()
     solved = solve_asks(scenario, state, cands.pledges, cands.room,
                         cands.unit_cost + cands.political, target, time_limit,
                         shared=cands.shared, before=before)

@@ -2,7 +2,8 @@
 by a sample-average approximation (SAA) solved as one MILP with HiGHS, then checked on fresh
 draws with the exact stress kernel (docs/asks.md, "Robust asks").
 
-The sample: `N` draws of who shows up (`robust.draws`: nations' willingness by the copula, the
+The candidates are whole units only (`Candidates.whole_units`): the kernel does not count
+sub-units. The sample: `N` draws of who shows up (`robust.draws`: nations' willingness by the copula, the
 US backstop, ceasefire, consent, mandate), drawn on the scenario with every candidate ask
 appended, so that a candidate shows up exactly when its nation and its conditions do. The
 stress kernel sorts the draws into three kinds: met by the pledges alone (no ask needed), not
@@ -90,31 +91,18 @@ def robust_asks(scenario: Scenario, state: str, cands: Candidates, base: pd.Data
     margin = math.sqrt(p_target * (1.0 - p_target) / sample_draws)
     need = math.ceil((p_target + margin) * sample_draws - 1e-9) - smp.met_alone
     enduring = requirement_arrays(aug, reqs).enduring
+    floor = np.zeros((len(cands.pledges), len(reqs)))
     k_of = {p.id: k for k, p in enumerate(cands.pledges)}
     j_of = {r.id: j for j, r in enumerate(reqs)}
-    kj = [(k_of[str(c)], j_of[str(r)]) for c, r in zip(base["candidate"], base["requirement"],
-                                                       strict=True)]
-    whole = np.array([bool(tp.compatible[first + k, j]) for k, j in kj], dtype=bool)
-    floor = np.zeros((len(cands.pledges), len(reqs)))
-    for (k, j), units in zip(np.array(kj)[whole], base["units"][whole], strict=True):
-        floor[k, j] += float(units)
-    # sub-unit asks, which the kernel does not count (whole units only), are kept as they are;
-    # what they take from their parent's pool and their nation's room is not asked again
-    outside = base[~whole]
-    pool = np.array([float(p.count) for p in cands.pledges])
-    parent = {ks: (kp, k) for kp, ks, k in cands.shared}
-    room = dict(cands.room)
-    for (k, _), units, pers in zip(np.array(kj)[~whole], outside["pool_units"],
-                                   outside["personnel"], strict=True):
-        kp, per = parent.get(int(k), (int(k), 1))
-        pool[kp] -= float(units) / per
-        room[cands.pledges[int(k)].nation] -= float(pers)
+    for cand, rid, units in zip(base["candidate"], base["requirement"], base["units"],
+                                strict=True):
+        floor[k_of[str(cand)], j_of[str(rid)]] += float(units)
     y, info = _solve(scenario, tp, enduring, dm.pledge_key, first, tiers, cands, smp, floor,
-                     pool, room, max(need, 0), time_limit)
-    rows = pd.DataFrame([ask_row(scenario, cands, int(k), reqs[j], int(y[k, j]),
-                                 bool(enduring[j]))
-                         for k, j in zip(*np.nonzero(y > 0.5), strict=True)], columns=ASK_COLUMNS)
-    table = pd.concat([outside, rows], ignore_index=True) if len(outside) else rows
+                     max(need, 0), time_limit)
+    table = pd.DataFrame([ask_row(scenario, cands, int(k), reqs[j], int(y[k, j]),
+                                  bool(enduring[j]))
+                          for k, j in zip(*np.nonzero(y > 0.5), strict=True)],
+                         columns=ASK_COLUMNS)
     pledges = ask_pledges(scenario, table, {p.id: p for p in cands.pledges}, command)
     asked = with_pledges(scenario, pledges)
     tp_asked, _ = transport(asked, state)
@@ -164,11 +152,9 @@ def _sample(tp: Transport, pledge_key: IntArray, n_keys: int, first: int, tiers:
 
 def _solve(scenario: Scenario, tp: Transport, enduring: np.ndarray, pledge_key: IntArray,
            first: int, tiers: np.ndarray, cands: Candidates, smp: Sample, floor: FloatArray,
-           pool: FloatArray, room: dict[str, float], need: int,
-           time_limit: float) -> tuple[FloatArray, StageInfo]:
-    """The SAA MILP (module docstring), y at least `floor` (candidates × requirements),
-    within each candidate's `pool` and each nation's `room`; returns y and the cost stage's
-    solver info."""
+           need: int, time_limit: float) -> tuple[FloatArray, StageInfo]:
+    """The SAA MILP (module docstring), y at least `floor` (candidates × requirements);
+    returns y and the cost stage's solver info."""
     n_req = len(tp.demand)
     target = np.nonzero(tiers & (tp.demand > 0))[0]
     comp = tp.compatible[:, target]
@@ -202,13 +188,13 @@ def _solve(scenario: Scenario, tp: Transport, enduring: np.ndarray, pledge_key: 
     rot = np.array([p.rotation for p in cands.pledges])
     use = np.where(enduring[target][yj], rot[yk], 1.0)
     add_rows(yk, np.arange(ny), use, np.full(len(cands.pledges), -np.inf),
-             pool)
-    nations = sorted(room)
+             np.array([float(p.count) for p in cands.pledges]))
+    nations = sorted(cands.room)
     n_of = np.array([nations.index(p.nation) for p in cands.pledges], dtype=np.int64)
     ppu = np.array([scenario.catalogue[p.capability].personnel_per_unit for p in cands.pledges],
                    dtype=float)
     add_rows(n_of[yk], np.arange(ny), ppu[yk], np.full(len(nations), -np.inf),
-             np.array([max(room[n], 0.0) for n in nations]))
+             np.array([cands.room[n] for n in nations]))
     cand_key = pledge_key[first:]
     z_cols = []
     for pat in smp.patterns:

@@ -67,7 +67,10 @@ def test_asks_stay_within_fielded_ceiling_and_red_lines(scenario: Scenario, stat
                         index=pd.MultiIndex.from_tuples([(p.nation, p.capability)
                                                          for p in scenario.pledges])
                         ).groupby(level=[0, 1]).sum()
-    pool = r.asks.groupby(["nation", "capability"])["pool_units"].sum()
+    cat = scenario.catalogue  # a sub-unit ask uses 1/per_parent of its parent's pool
+    parent = r.asks["capability"].map(lambda c: cat[c].parent or c)
+    per = r.asks["capability"].map(lambda c: cat[c].per_parent if cat[c].parent else 1)
+    pool = (r.asks["pool_units"] / per).groupby([r.asks["nation"], parent]).sum()
     for (n, c), used in pool.items():
         assert used <= table[n, c] - pledged.get((n, c), 0) + 1e-9
     in_ukraine = {k for k, v in scenario.spec.regions.items() if v.in_ukraine}
@@ -92,7 +95,7 @@ def reference_cost(sc: Scenario, state: str, target: str, fielded_t: pd.DataFram
     plan = willing.plan(sc, state)
     bn = plan.by_nation
     cands = candidates(sc, fielded_t, lambda _: CEILING, bn["personnel"].astype(float).to_dict(),
-                       bn["ratio"].astype(float).to_dict())
+                       bn["ratio"].astype(float).to_dict()).whole_units()
     holds = sc.holds(state)
     reqs = [r for r in sizing.derive(sc) if (not r.states or state in r.states) and r.count > 0]
     everything = [*sc.pledges, *cands.pledges]
@@ -153,7 +156,10 @@ def test_asks_cost_matches_an_independent_cbc_model(nations: int, pledges: int,
                             states=1, seed=seed)
     state = sc.states[0]
     table = synthetic_fielded(sc, seed=seed % 1000)
-    r = asks(sc, state, target=target, fielded=table, ceiling=lambda _: CEILING, draws=0)
+    # whole units: the reference does not write formed units (their asks are checked by
+    # test_a_company_is_asked_when_it_is_cheapest and the formation tests of force generation)
+    r = asks(sc, state, target=target, fielded=table, ceiling=lambda _: CEILING, draws=0,
+             subunits=False)
     assert r.optimal
     got = float((r.asks["cost_musd_per_year"] + r.asks["political_cost"]).sum())
     assert got == pytest.approx(r.stages[-1].objective, rel=1e-9, abs=1e-6)
@@ -174,7 +180,8 @@ def likely(scenario: Scenario) -> Scenario:
 
 def test_robust_asks_reach_p_on_an_independent_seed(scenario: Scenario) -> None:
     sc = likely(scenario)
-    plain = asks(sc, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0)
+    plain = asks(sc, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0,
+                 subunits=False)
     r = asks(sc, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0,
              robust=0.8, seed=3)
     b = r.robust
@@ -203,7 +210,8 @@ def test_unreachable_p_says_the_most_asks_can_reach(scenario: Scenario) -> None:
     b = r.robust
     assert not b["reached"] and b["p_every_spare_unit"] < 0.8
     assert b["p_check"] <= b["p_every_spare_unit"] + 1e-12
-    kept = asks(scenario, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0)
+    kept = asks(scenario, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0,
+                subunits=False)
     assert r.asks["units"].sum() >= kept.asks["units"].sum()
 
 

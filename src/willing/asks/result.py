@@ -100,7 +100,7 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
          fielded: pd.DataFrame | None = None, ceiling: Ceiling | None = None,
          robust: float | None = None, draws: int = 20_000, seed: int = 1,
          time_limit: float = 60.0, command: str = "willing asks",
-         before: PlanResult | None = None) -> AsksResult:
+         before: PlanResult | None = None, subunits: bool = True) -> AsksResult:
     """The least-cost asks that let force generation meet the `target` tiers in `state`.
 
     `fielded` (nation, capability, units) and `ceiling(nation)` (share of active personnel it
@@ -109,6 +109,8 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
     uncertainty, on a sample of draws, checked on fresh ones (`robust_asks`, docs/asks.md).
     `draws` (0: none) measure P(met) before and after with the stress kernel at `seed`.
     `before`, the plan of `state` when the caller has it, saves planning it again.
+    `subunits` False asks for whole units only (with `robust`, always: the stress kernel
+    counts whole units).
     """
     t0 = time.perf_counter()
     if target not in TARGETS:
@@ -134,7 +136,7 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
     cands = candidates(scenario, fielded, ceiling,
                        {str(n): float(v) for n, v in bn["personnel"].items()},
                        {str(n): float(v) for n, v in bn["ratio"].items()})
-    if robust is not None:  # the kernel that measures P counts whole units only
+    if robust is not None or not subunits:  # the kernel measuring P counts whole units only
         cands = cands.whole_units()
     solved = solve_asks(scenario, state, cands.pledges, cands.room,
                         cands.unit_cost + cands.political, target, time_limit,

@@ -46,6 +46,9 @@ def asks_cmd(
     draws: Annotated[int, typer.Option(help="Draws for P(met) before and after (0: skip).")]
     = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 1,
+    whole_units: Annotated[bool, typer.Option(
+        "--whole-units", help="Ask for whole units only, no sub-units into formed units "
+                              "(always so with --robust).")] = False,
     apply: Annotated[bool, typer.Option(
         "--apply", help="Write the scenario with the asks as pledges (needs -o).")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File --apply writes.")]
@@ -65,11 +68,13 @@ def asks_cmd(
     share = ceiling
     result = asks(sc, state, target=target, robust=robust, draws=draws, seed=seed,
                   fielded=fielded, time_limit=time_limit, command=command,
+                  subunits=not whole_units,
                   ceiling=None if share is None else (lambda _nation: share))
     if apply and output is not None:
         output.write_text(applied_text(sc, result.pledges), encoding="utf-8")
     finish("asks", sc, {"state": result.state, "target": target, "robust": robust,
                         "draws": draws, "seed": seed, "ceiling": ceiling,
+                        "whole_units": whole_units,
                         "force_option": sc.force_option, "time_limit": time_limit},
            result.to_dict(), as_json, lambda console: render(console, result, output))
 

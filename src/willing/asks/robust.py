@@ -3,9 +3,9 @@ by a sample-average approximation (SAA) solved as one MILP with HiGHS, then chec
 draws with the exact stress kernel (docs/asks.md, "Robust asks").
 
 The candidates are whole units only (`Candidates.whole_units`): the kernel does not count
-sub-units. The sample: `N` draws of who shows up (`robust.draws`: nations' willingness by the copula, the
-US backstop, ceasefire, consent, mandate), drawn on the scenario with every candidate ask
-appended, so that a candidate shows up exactly when its nation and its conditions do. The
+sub-units. The sample: `N` draws of who shows up (`robust.draws`: nations' willingness by the
+copula, the US backstop, ceasefire, consent, mandate), drawn on the scenario with every
+candidate ask appended, so that a candidate shows up exactly when its nation and its conditions do. The
 stress kernel sorts the draws into three kinds: met by the pledges alone (no ask needed), not
 met even with every candidate granted in full (no ask helps), and the *swing* draws between.
 Only the swing draws enter the MILP, one per distinct availability pattern with its weight.
@@ -110,8 +110,7 @@ def robust_asks(scenario: Scenario, state: str, cands: Candidates, base: pd.Data
     p_sample = float(_target_met(tp_asked, dm_asked.pledge_key, dm_asked.n_keys, tiers,
                                  availability(dm_asked, drawn.present, drawn.globals)).mean())
     key = "p_essential_met" if target == "essential" else "p_all_met"
-    check = float(stress(asked, state, draws=check_draws,
-                         seed=seed + 1).summary[key])
+    check = float(stress(asked, state, draws=check_draws, seed=seed + 1).summary[key])
     upper = float(stress(aug, state, draws=check_draws, seed=seed + 1).summary[key])
     half = 1.96 * math.sqrt(max(check * (1 - check), 1e-12) / check_draws)
     return table, {

@@ -1,6 +1,6 @@
 """Benchmark of `willing asks`, against the plain plan solve of the same state in the same run.
 
-    python bench/asks.py [--robust 0.8] [--skip-large]
+    python bench/asks.py [--robust 0.8] [--skip-large] [--whole-units]
 
 Prints:
 - deterministic asks (`--target`, default all) on the largest synthetic instance (60 nations ×
@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--target", default="all", help="target of the large instance's asks")
     ap.add_argument("--time-limit", type=float, default=60.0, help="plans' time limit, s")
+    ap.add_argument("--whole-units", action="store_true", help="no sub-unit asks (large case)")
     args = ap.parse_args()
     if not args.skip_large:
         full = synthetic_scenario()
@@ -59,7 +60,8 @@ def main() -> None:
         base, before = best(lambda: willing.plan(sc, state, time_limit=args.time_limit), 1)
         total, r = best(lambda: asks(sc, state, target=args.target, fielded=table,
                                      ceiling=lambda _: 0.05, draws=0, before=before,
-                                     time_limit=args.time_limit), 1)
+                                     time_limit=args.time_limit,
+                                     subunits=not args.whole_units), 1)
         s, tm = r.summary(), r.timings
         print(f"large synthetic ({sc.name}, {state}, target {args.target}): plan {base:.1f} s · "
               f"asks (candidates, model, solve) {tm['asks_milp']:.1f} s = "

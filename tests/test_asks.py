@@ -95,7 +95,7 @@ def reference_cost(sc: Scenario, state: str, target: str, fielded_t: pd.DataFram
     plan = willing.plan(sc, state)
     bn = plan.by_nation
     cands = candidates(sc, fielded_t, lambda _: CEILING, bn["personnel"].astype(float).to_dict(),
-                       bn["ratio"].astype(float).to_dict()).whole_units()
+                       bn["ratio"].astype(float).to_dict()).whole_units(sc)
     holds = sc.holds(state)
     reqs = [r for r in sizing.derive(sc) if (not r.states or state in r.states) and r.count > 0]
     everything = [*sc.pledges, *cands.pledges]

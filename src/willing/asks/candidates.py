@@ -60,11 +60,11 @@ class Candidates:
     pledged: dict[tuple[str, str], int]
     shared: list[tuple[int, int, int]]  # (parent candidate, sub-unit candidate, per_parent)
 
-    def whole_units(self) -> Candidates:
-        """The candidates without the sub-units: what the stress kernel, which counts whole
-        units only, can measure."""
-        subs = {ks for _, ks, _ in self.shared}
-        keep = [k for k in range(len(self.pledges)) if k not in subs]
+    def whole_units(self, scenario: Scenario) -> Candidates:
+        """The candidates without the sub-units (of a spare parent, or fielded in their own
+        right): what the stress kernel, which counts whole units only, can measure."""
+        cat = scenario.catalogue
+        keep = [k for k, p in enumerate(self.pledges) if not cat[p.capability].parent]
         return replace(self, pledges=[self.pledges[k] for k in keep],
                        unit_cost=self.unit_cost[keep], political=self.political[keep],
                        shared=[])

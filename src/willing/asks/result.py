@@ -137,7 +137,7 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
                        {str(n): float(v) for n, v in bn["personnel"].items()},
                        {str(n): float(v) for n, v in bn["ratio"].items()})
     if robust is not None or not subunits:  # the kernel measuring P counts whole units only
-        cands = cands.whole_units()
+        cands = cands.whole_units(scenario)
     solved = solve_asks(scenario, state, cands.pledges, cands.room,
                         cands.unit_cost + cands.political, target, time_limit,
                         shared=cands.shared, before=before)

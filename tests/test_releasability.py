@@ -39,6 +39,7 @@ KINDS: dict[str, list[str]] = {
     "stress": ["stress", "--draws", "2000"],
     "pivotal": ["pivotal", "--permutations", "20", "--samples", "20"],
     "sweep": ["sweep", "--grid", "willingness.NOR=0.2,0.8", "--draws", "1000"],
+    "asks": ["asks", "--draws", "1000"],
 }
 """Every stored run kind, small enough to run in the suite."""
 
@@ -186,6 +187,22 @@ def test_the_scan_finds_what_the_draft_tells_the_planner(
         service: tuple[TestClient, dict[str, int]], public: set[str]) -> None:
     c, _ = service
     assert {"EST", "NOR", "FIN", "SWE", "ROU", "POL"} <= named(drafted(c, "planner").text)
+
+
+def test_asks_show_each_representative_its_own_asks(
+        service: tuple[TestClient, dict[str, int]]) -> None:
+    c, ids = service
+    full = c.get(f"/api/runs/{ids['asks']}?token=planner-token").json()["payload"]
+    assert len({line["nation"] for line in full["lines"]}) >= 3
+    for who in NATIONALS:
+        mine = c.get(f"/api/runs/{ids['asks']}?token={who}-token").json()["payload"]
+        for part in ("lines", "asks", "by_nation"):
+            assert mine[part] == [r for r in full[part] if r["nation"] == who]
+        assert mine["summary"] == full["summary"]  # the aggregate effect, for every viewer
+    panel = {s["id"]: s for s in c.get(f"/api/runs/{ids['asks']}/sections?token=planner-token"
+                                       ).json()["sections"]}["asks"]
+    listed = panel["table"]["data"]
+    assert len(listed) == len(full["lines"]) and listed
 
 
 def units(node: dict[str, Any], nation: str | None) -> list[tuple[str, str]]:

@@ -146,6 +146,9 @@ register(Analysis("pivotal", "willing.robust:pivotal", "willing.robust:PivotalRe
                   from_store=True))
 register(Analysis("sweep", "willing.robust:sweep", "willing.robust:SweepResult",
                   "willing.cli.robust:sweep_cmd"))
+register(Analysis("asks", "willing.asks:asks", "willing.asks:AsksResult",
+                  "willing.cli.asks:asks_cmd", report="willing.report.extra:asks",
+                  from_store=True))
 register(Analysis("timeline", "willing.timeline:timeline", "willing.timeline:TimelineResult",
                   "willing.cli.timeline:timeline_cmd", report="willing.report.extra:timeline",
                   from_store=True))

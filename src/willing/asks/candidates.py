@@ -7,12 +7,21 @@ pledges of c (regions, roles, states, conditions, readiness, rotation), or, when
 none of c, that of its pledges in c's component, or else of all its pledges. Its own
 conditions (the US backstop, a mandate) apply to every ask, as to every pledge. A nation
 that pledged nothing has stated no envelope, and is not asked.
+
+Sub-units: a nation with spare units of a capability that has sub-units in the catalogue
+(`parent`, `per_parent`: an infantry battalion's four companies) may also be asked for those
+sub-units, which join formed units under force generation's formation rules
+(docs/forcegen.md, "Formed units"). Both candidates draw on the same spare units: a sub-unit
+uses 1/per_parent of a parent's pool (`Candidates.shared`, held by the asks model's
+`ask_pool` rows), so a small nation can be asked for a company out of a battalion it keeps at
+home.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +33,12 @@ ASKED_TIERS = {"lead", "member"}
 
 POLITICAL_WEIGHT = 0.5
 """w in the political cost w·cost_c·(max(0, r_n − 1) + (1 − willingness_n)) per unit-year."""
+
+SUBUNIT_PREMIUM = 0.1
+"""An assumption: a sub-unit asked into a multinational formed unit carries, as political
+cost, 10 % of its catalogue cost on top, for the integration a formed unit needs (the eFP
+battlegroups train together before they deploy). Without it a nation's four companies would
+cost exactly its battalion, and the asks could split a battalion a nation frames alone."""
 
 ASK_TAG = "-ask-"
 """Marks a candidate's pledge id (`FRA-ask-infantry-battalion`)."""
@@ -43,6 +58,16 @@ class Candidates:
     ceiling_share: dict[str, float]
     fielded: dict[tuple[str, str], int]
     pledged: dict[tuple[str, str], int]
+    shared: list[tuple[int, int, int]]  # (parent candidate, sub-unit candidate, per_parent)
+
+    def whole_units(self, scenario: Scenario) -> Candidates:
+        """The candidates without the sub-units (of a spare parent, or fielded in their own
+        right): what the stress kernel, which counts whole units only, can measure."""
+        cat = scenario.catalogue
+        keep = [k for k, p in enumerate(self.pledges) if not cat[p.capability].parent]
+        return replace(self, pledges=[self.pledges[k] for k in keep],
+                       unit_cost=self.unit_cost[keep], political=self.political[keep],
+                       shared=[])
 
 
 def packaged_fielded() -> pd.DataFrame:
@@ -95,6 +120,11 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
     have = {(str(k[0]), str(k[1])): int(u)  # type: ignore[index]
             for k, u in sums.items()}
     out: list[PledgeRecord] = []
+    shared: list[tuple[int, int, int]] = []
+    subs: dict[str, list[str]] = {}
+    for c, entry in cat.items():
+        if entry.parent:
+            subs.setdefault(entry.parent, []).append(c)
     unit_cost, political = [], []
     room: dict[str, float] = {}
     shares: dict[str, float] = {}
@@ -102,34 +132,50 @@ def candidates(scenario: Scenario, fielded: pd.DataFrame, ceiling: Ceiling,
         if iso not in spec.nations or cap not in cat or str(spec.nations[iso].tier) not in ASKED_TIERS:
             continue
         own = by_nation.get(iso, [])
-        spare = int(units) - pledged.get((iso, cap), 0)
+        as_subs = sum(pledged.get((iso, s), 0) / int(cat[s].per_parent or 1)
+                      for s in subs.get(cap, []))  # pledged sub-units come out of the parents
+        spare = int(units) - pledged.get((iso, cap), 0) - math.ceil(as_subs - 1e-9)
         if not own or spare <= 0:
             continue
         if iso not in room:
             shares[iso] = float(ceiling(iso))
             active = float(scenario.figures[iso].active_personnel or 0)
             room[iso] = max(shares[iso] * active - deployed.get(iso, 0.0), 0.0)
-        env = _envelope(scenario, own, cap)
-        out.append(PledgeRecord(
-            id=f"{iso}{ASK_TAG}{cap}", nation=iso, capability=cap, count=spare,
-            rotation=max((p.rotation for p in env), default=spec.defaults.rotation),
-            max_tour_months=spec.defaults.max_tour_months,
-            readiness_days=min(p.readiness_days for p in env),
-            regions=tuple(sorted({r for p in env for r in p.regions})),
-            roles=() if any(not p.roles for p in env) else tuple(sorted(
-                {r for p in env for r in p.roles})),
-            states=() if any(not p.states for p in env) else tuple(sorted(
-                {s for p in env for s in p.states})),
-            conditions=tuple(sorted(set.intersection(*(set(p.conditions) for p in env)))),
-            source=None, assumption="ask (willing asks), not a national pledge",
-            count_rule=f"fielded {int(units)} less pledged {pledged.get((iso, cap), 0)}"))
-        c = float(cat[cap].cost_musd_per_unit_year or 0.0)
-        r = ratio.get(iso, float("nan"))
-        unit_cost.append(c)
-        political.append(POLITICAL_WEIGHT * c * (max(0.0, r - 1.0) if r == r else 0.0)
-                         + POLITICAL_WEIGHT * c * (1.0 - spec.nations[iso].willingness))
+        rule = f"fielded {int(units)} less pledged {int(units) - spare}"
+        asked = [(cap, spare, rule)]
+        for s in subs.get(cap, []):
+            k = int(cat[s].per_parent or 1)
+            if (iso, s) not in have:  # a sub-unit fielded in its own right has its own pool
+                shared.append((len(out), len(out) + len(asked), k))
+                asked.append((s, spare * k, f"{k} per spare {cap}; {rule}"))
+        for c, count, note in asked:
+            out.append(_candidate(scenario, iso, c, count, _envelope(scenario, own, c), note))
+            cost = float(cat[c].cost_musd_per_unit_year or 0.0)
+            r = ratio.get(iso, float("nan"))
+            unit_cost.append(cost)
+            political.append(POLITICAL_WEIGHT * cost * (max(0.0, r - 1.0) if r == r else 0.0)
+                             + POLITICAL_WEIGHT * cost * (1.0 - spec.nations[iso].willingness)
+                             + (SUBUNIT_PREMIUM * cost if c != cap else 0.0))
     return Candidates(out, np.array(unit_cost), np.array(political), room, shares, have,
-                      pledged)
+                      pledged, shared)
+
+
+def _candidate(scenario: Scenario, iso: str, cap: str, count: int, env: list[PledgeRecord],
+               rule: str) -> PledgeRecord:
+    """The candidate pledge of `count` spare units of `cap`, within the envelope `env`."""
+    d = scenario.spec.defaults
+    return PledgeRecord(
+        id=f"{iso}{ASK_TAG}{cap}", nation=iso, capability=cap, count=count,
+        rotation=max((p.rotation for p in env), default=d.rotation),
+        max_tour_months=d.max_tour_months,
+        readiness_days=min(p.readiness_days for p in env),
+        regions=tuple(sorted({r for p in env for r in p.regions})),
+        roles=() if any(not p.roles for p in env) else tuple(sorted(
+            {r for p in env for r in p.roles})),
+        states=() if any(not p.states for p in env) else tuple(sorted(
+            {s for p in env for s in p.states})),
+        conditions=tuple(sorted(set.intersection(*(set(p.conditions) for p in env)))),
+        source=None, assumption="ask (willing asks), not a national pledge", count_rule=rule)
 
 
 def _envelope(scenario: Scenario, own: list[PledgeRecord], cap: str) -> list[PledgeRecord]:

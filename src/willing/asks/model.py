@@ -20,7 +20,7 @@ from willing.forcegen.arrays import FloatArray
 from willing.forcegen.blocks import ConstraintBlock, ModelIndex, Rows, in_stage, registered
 from willing.forcegen.highs import StageInfo, new_highs, pass_model, run_stage
 from willing.forcegen.model import transport_columns
-from willing.forcegen.plan import Built, PlanResult, _baseline_units, build_model
+from willing.forcegen.plan import Built, PlanResult, baseline_units, build_model
 from willing.forcegen.solve import unmet_tiers
 from willing.scenario.model import PRIORITY_ORDER
 from willing.scenario.scenario import PledgeRecord, Scenario
@@ -51,6 +51,38 @@ def ceiling_block(first_ask: int, room: FloatArray) -> ConstraintBlock:
         ("unmet",), "shared")
 
 
+def pool_block(first_ask: int, asks: list[PledgeRecord],
+               shared: list[tuple[int, int, int]]) -> ConstraintBlock:
+    """`ask_pool`: one row per candidate with sub-unit candidates, their pools shared.
+
+    `shared` holds (parent candidate, sub-unit candidate, k sub-units per parent); a sub-unit
+    uses 1/k of the parent's pool, so the nation's spare parents bound both asks together.
+    """
+
+    def build(ix: ModelIndex) -> Rows | None:
+        if not shared:
+            return None
+        parents = sorted({kp for kp, _, _ in shared})
+        row_of = {first_ask + kp: i for i, kp in enumerate(parents)}
+        share = {first_ask + kp: 1.0 for kp in parents}
+        for kp, ks, k in shared:
+            row_of[first_ask + ks] = row_of[first_ask + kp]
+            share[first_ask + ks] = 1.0 / k
+        on = np.isin(ix.pair_p, list(row_of))
+        pledge = ix.pair_p[on]
+        return Rows(np.array([row_of[int(q)] for q in pledge], dtype=np.int64),
+                    ix.col("x", ix.xs[on]),
+                    ix.use[on] * np.array([share[int(q)] for q in pledge]),
+                    np.full(len(parents), -np.inf),
+                    np.array([float(asks[kp].count) for kp in parents]),
+                    (np.array([first_ask + kp for kp in parents], dtype=np.int64),))
+
+    return ConstraintBlock(
+        "ask_pool", "Σ_j a[p,j]·x[p,j] + Σ_j a[q,j]·x[q,j]/k ≤ spare[p]: a nation's asks of a "
+        "unit p and of its sub-units q (k per unit) share its spare units.", ("pledge",), build,
+        ("unmet",), "shared")
+
+
 @dataclass
 class Solved:
     """The asks model's solution: units on every x column, the target's unmet, the stages."""
@@ -64,9 +96,11 @@ class Solved:
 
 def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: dict[str, float],
                cost: FloatArray, target: str, time_limit: float = 60.0,
+               shared: list[tuple[int, int, int]] | None = None,
                mip_rel_gap: float = 1e-6, before: PlanResult | None = None) -> Solved:
     """Minimise the target tiers' unmet units (essential first), then the cost of the asks.
 
+    `shared` couples a candidate's pool with its sub-unit candidates' (`pool_block`).
     `asks` are candidate pledge records, `cost[k]` the cost per deployed unit of ask k;
     `before`, the plan without asks, is the solver's first solution (always feasible: it asks
     for nothing), which on a large model saves most of the first stage.
@@ -76,7 +110,8 @@ def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: d
     aug = replace(scenario, pledges=[*scenario.pledges, *asks])
     nations = list(scenario.spec.nations)
     room_n = np.array([room.get(n, 0.0) for n in nations])
-    with registered(ceiling_block(first, room_n)):
+    with registered(ceiling_block(first, room_n)), \
+            registered(pool_block(first, asks, shared or [])):
         built = build_model(aug, state)
         keep = built.fm.milp.rows(*in_stage("unmet"))
     fm, ra, m = built.fm, built.ra, built.fm.milp
@@ -93,7 +128,7 @@ def solve_asks(scenario: Scenario, state: str, asks: list[PledgeRecord], room: d
     sol = np.zeros(n1)
     xcols = fm.cols.columns("x")
     if before is not None:
-        sol[xcols] = _baseline_units(aug, built.reqs, fm, before)
+        sol[xcols] = baseline_units(aug, built.reqs, fm, before)
     sol[u] = ra.demand - np.bincount(fm.pair_j, weights=sol[xcols], minlength=len(ra))
     stages: list[StageInfo] = []
     for i, tier in enumerate(tiers):

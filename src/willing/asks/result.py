@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,20 +13,24 @@ import pandas as pd
 from willing.asks.apply import ask_pledges, with_pledges
 from willing.asks.candidates import Candidates, Ceiling, candidates, packaged_ceiling, packaged_fielded
 from willing.asks.model import TARGETS, Solved, solve_asks
+from willing.asks.robust import robust_asks
+from willing.asks.rows import ASK_COLUMNS, ask_row
 from willing.forcegen import PlanResult, plan
 from willing.forcegen.gaps import explain
 from willing.forcegen.highs import StageInfo
+from willing.results import Field, Result, Table
 from willing.robust import stress
 from willing.scenario.scenario import Scenario
 
-ASK_COLUMNS = ["nation", "capability", "candidate", "requirement", "requirement_capability",
-               "region", "priority", "required_by_day", "units", "pool_units", "personnel",
-               "cost_musd_per_year", "political_cost"]
-
 
 @dataclass
-class AsksResult:
-    """The asks, why any target requirement stays short, and their effect."""
+class AsksResult(Result):
+    """The asks, why any target requirement stays short, and their effect.
+
+    The asks are per nation (`asks`, `lines` and `by_nation` name each row's nation), so a
+    national representative sees its own nation's asks and, in `summary`, their aggregate
+    effect; the reasons a requirement stays short are free text that may name nations.
+    """
 
     scenario: str
     state: str
@@ -43,6 +48,19 @@ class AsksResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     seconds: float = 0.0
 
+    PARTS = (
+        Field("summary", lambda r: r.summary()),
+        Table("lines", nation="nation", title="Asks"),
+        Table("asks", nation="nation", title="Asks by requirement"),
+        Table("short", text=("reason",), title="Still short with every ask"),
+        Table("by_nation", nation="nation", title="Asked nations against their fair share"),
+        Field("stages", lambda r: [{"name": s.name, "status": s.status, "objective": s.objective,
+                                    "mip_gap": s.mip_gap if np.isfinite(s.mip_gap) else None,
+                                    "seconds": s.seconds} for s in r.stages]),
+        Field("robust"),
+        Field("timings", lambda r: {k: round(v, 3) for k, v in r.timings.items()}),
+    )
+
     @property
     def optimal(self) -> bool:
         return all(s.status == "optimal" for s in self.stages)
@@ -58,40 +76,41 @@ class AsksResult:
                 "mip_gap": cost.mip_gap if np.isfinite(cost.mip_gap) else None,
                 **self.effect, "seconds": round(self.seconds, 2)}
 
-    def lines(self) -> list[str]:
-        """`FRA: +2 infantry-battalion, ua-south, needed by day 60`, grouped by nation."""
-        out = []
-        g = self.asks.groupby(["nation", "capability", "region", "required_by_day"], sort=True)
-        for (nation, cap, region, day), rows in g:
-            out.append(f"{nation}: +{int(rows['units'].sum())} {cap}, {region}, "
-                       f"needed by day {day}")
-        return out
+    @property
+    def lines(self) -> pd.DataFrame:
+        """One row per nation, capability, region and day, its `line` as a planner says it:
+        `FRA: +2 infantry-battalion, ua-south, needed by day 60`."""
+        keys = ["nation", "capability", "region", "required_by_day"]
+        g = self.asks.groupby(keys, sort=True, as_index=False).agg(
+            units=("units", "sum"), personnel=("personnel", "sum"))
+        g["line"] = [f"{n}: +{int(u)} {c}, {r}, needed by day {d}" for n, c, r, d, u in zip(
+            g["nation"], g["capability"], g["region"], g["required_by_day"], g["units"],
+            strict=True)]
+        return g[[*keys, "units", "personnel", "line"]]
 
-    def to_dict(self) -> dict[str, Any]:
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return df.replace({np.nan: None}).to_dict(orient="records")  # type: ignore[return-value]
-
-        return {"summary": self.summary(), "lines": self.lines(), "asks": records(self.asks),
-                "short": records(self.short), "by_nation": records(self.by_nation),
-                "stages": [{"name": s.name, "status": s.status, "objective": s.objective,
-                            "mip_gap": s.mip_gap if np.isfinite(s.mip_gap) else None,
-                            "seconds": s.seconds} for s in self.stages],
-                "robust": self.robust,
-                "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+    def heading(self) -> str:
+        s = self.summary()
+        return (f"<h3>willing asks — {html.escape(self.scenario)}, state "
+                f"{html.escape(self.state)}, target {html.escape(self.target)}</h3><p>"
+                f"{s['units']} units asked, US$ {s['cost_musd_per_year']:,.0f} m a year; "
+                f"target {'reachable' if self.reachable else 'not reachable'}</p>")
 
 
 def asks(scenario: Scenario, state: str | None = None, *, target: str = "essential",
          fielded: pd.DataFrame | None = None, ceiling: Ceiling | None = None,
          robust: float | None = None, draws: int = 20_000, seed: int = 1,
          time_limit: float = 60.0, command: str = "willing asks",
-         before: PlanResult | None = None) -> AsksResult:
+         before: PlanResult | None = None, subunits: bool = True) -> AsksResult:
     """The least-cost asks that let force generation meet the `target` tiers in `state`.
 
     `fielded` (nation, capability, units) and `ceiling(nation)` (share of active personnel it
-    can keep deployed) default to the packaged tables. With `robust` = P, asks are added until
-    P(every requirement of the target met) ≥ P under the scenario's uncertainty (docs/asks.md).
+    can keep deployed) default to the packaged tables. With `robust` = P, the asks are instead
+    the cheapest with P(every requirement of the target met) ≥ P under the scenario's
+    uncertainty, on a sample of draws, checked on fresh ones (`robust_asks`, docs/asks.md).
     `draws` (0: none) measure P(met) before and after with the stress kernel at `seed`.
     `before`, the plan of `state` when the caller has it, saves planning it again.
+    `subunits` False asks for whole units only (with `robust`, always: the stress kernel
+    counts whole units).
     """
     t0 = time.perf_counter()
     if target not in TARGETS:
@@ -117,18 +136,20 @@ def asks(scenario: Scenario, state: str | None = None, *, target: str = "essenti
     cands = candidates(scenario, fielded, ceiling,
                        {str(n): float(v) for n, v in bn["personnel"].items()},
                        {str(n): float(v) for n, v in bn["ratio"].items()})
+    if robust is not None or not subunits:  # the kernel measuring P counts whole units only
+        cands = cands.whole_units(scenario)
     solved = solve_asks(scenario, state, cands.pledges, cands.room,
                         cands.unit_cost + cands.political, target, time_limit,
-                        before=before)
+                        shared=cands.shared, before=before)
     table = _asks_table(scenario, cands, solved)
     short = _short(scenario, state, cands, solved, target)
+    deterministic_cost = float((table["cost_musd_per_year"] + table["political_cost"]).sum())
     timings["asks_milp"], t = time.perf_counter() - t, time.perf_counter()
     rob: dict[str, Any] = {}
     if robust is not None:
-        from willing.asks.robust import robust_asks
-
-        table, rob = robust_asks(scenario, state, table, cands, solved, target, robust,
-                                 seed=seed, command=command)
+        table, rob = robust_asks(scenario, state, cands, table, target, robust, seed=seed,
+                                 command=command, time_limit=time_limit)
+        rob["deterministic_cost"] = deterministic_cost
     pledges = ask_pledges(scenario, table, {p.id: p for p in cands.pledges}, command)
     timings["robust"], t = time.perf_counter() - t, time.perf_counter()
     after = plan(with_pledges(scenario, pledges), state, time_limit=time_limit)
@@ -149,20 +170,9 @@ def _asks_table(scenario: Scenario, cands: Candidates, solved: Solved) -> pd.Dat
     fm, ra = solved.built.fm, solved.built.ra
     reqs = solved.built.reqs
     on = np.nonzero((fm.pair_p >= solved.first_ask) & (solved.x > 0))[0]
-    rows = []
-    for k in on:
-        i = int(fm.pair_p[k]) - solved.first_ask
-        p, r = cands.pledges[i], reqs[int(fm.pair_j[k])]
-        units = int(solved.x[k])
-        use = p.rotation if ra.enduring[fm.pair_j[k]] else 1.0
-        rows.append({"nation": p.nation, "capability": p.capability, "candidate": p.id,
-                     "requirement": r.id, "requirement_capability": r.capability,
-                     "region": r.region, "priority": str(r.priority),
-                     "required_by_day": r.required_by_day, "units": units,
-                     "pool_units": units * use,
-                     "personnel": units * scenario.catalogue[p.capability].personnel_per_unit,
-                     "cost_musd_per_year": units * float(cands.unit_cost[i]),
-                     "political_cost": units * float(cands.political[i])})
+    rows = [ask_row(scenario, cands, int(fm.pair_p[k]) - solved.first_ask,
+                    reqs[int(fm.pair_j[k])], int(solved.x[k]), bool(ra.enduring[fm.pair_j[k]]))
+            for k in on]
     return pd.DataFrame(rows, columns=ASK_COLUMNS)
 
 

@@ -1,7 +1,7 @@
 """Command-line interface: a thin shell over the Python API (one module per command group)."""
 
 from willing import analyses
-from willing.cli import asks, draft, scenario, service  # noqa: F401  (each module registers its commands)
+from willing.cli import draft, scenario, service  # noqa: F401  (each module registers its commands)
 from willing.cli.app import app
 
 

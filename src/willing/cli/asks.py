@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from willing.cli.app import app
 from willing.cli.common import (
     ForceOption,
     JsonFlag,
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from willing.asks import AsksResult
 
 
-@app.command("asks")
 @clean_errors
 def asks_cmd(
     scenario: ScenarioArg = None,
@@ -48,6 +46,9 @@ def asks_cmd(
     draws: Annotated[int, typer.Option(help="Draws for P(met) before and after (0: skip).")]
     = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 1,
+    whole_units: Annotated[bool, typer.Option(
+        "--whole-units", help="Ask for whole units only, no sub-units into formed units "
+                              "(always so with --robust).")] = False,
     apply: Annotated[bool, typer.Option(
         "--apply", help="Write the scenario with the asks as pledges (needs -o).")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File --apply writes.")]
@@ -72,11 +73,13 @@ def asks_cmd(
     share = ceiling
     result = asks(sc, state, target=target, robust=robust, draws=draws, seed=seed,
                   fielded=fielded, time_limit=time_limit, command=command,
+                  subunits=not whole_units,
                   ceiling=None if share is None else (lambda _nation: share))
     if apply and output is not None:
         output.write_text(applied_text(sc, result.pledges), encoding="utf-8")
     finish("asks", sc, {"state": result.state, "target": target, "robust": robust,
                         "draws": draws, "seed": seed, "ceiling": ceiling,
+                        "whole_units": whole_units,
                         "force_option": sc.force_option, "time_limit": time_limit},
            result.to_dict(), as_json, lambda console: render(console, result, output))
 
@@ -85,7 +88,7 @@ def render(console: Console, r: AsksResult, written: Path | None) -> None:
     s = r.summary()
     console.print(f"[bold]{r.scenario}[/] · {r.state} · target {r.target}: "
                   f"{'reachable' if r.reachable else '[red]not reachable[/] from what nations field'}")
-    for line in r.lines():
+    for line in r.lines["line"]:
         console.print("  " + line, highlight=False)
     console.print(f"{s['units']} units · {fmt_int(s['personnel'])} personnel · "
                   f"US$ {s['cost_musd_per_year']:,.0f} m a year · solver {s['solver_status']}, "
@@ -110,11 +113,13 @@ def render(console: Console, r: AsksResult, written: Path | None) -> None:
                       f"{e['p_essential_met_after']:.1%}", highlight=False)
     if r.robust:
         b = r.robust
-        console.print(f"robust ({b['method']}): P {b['p_check']:.1%} "
-                      f"[{b['ci95'][0]:.1%}, {b['ci95'][1]:.1%}] on {b['check_draws']:,} fresh "
-                      f"draws (seed {b['check_seed']}); target {b['p_target']:.0%} "
-                      f"{'reached' if b['reached'] else 'not reached'}; every spare unit asked "
-                      f"would give {b['p_every_spare_unit']:.1%}", highlight=False)
+        console.print(f"robust ({b['method']}, {b['sample_draws']:,} draws, seed "
+                      f"{b['sample_seed']}): P {b['p_sample']:.1%} on the sample, "
+                      f"{b['p_check']:.1%} [{b['ci95'][0]:.1%}, {b['ci95'][1]:.1%}] on "
+                      f"{b['check_draws']:,} fresh draws (seed {b['check_seed']}); target "
+                      f"{b['p_target']:.0%} {'reached' if b['reached'] else 'not reached'}; "
+                      f"every spare unit asked (ceilings aside) would give "
+                      f"{b['p_every_spare_unit']:.1%}", highlight=False)
     if written is not None:
         console.print(f"written: {written} (willing plan {written})", highlight=False)
 

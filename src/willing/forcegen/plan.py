@@ -111,7 +111,7 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
         raise ValueError(f"unknown state '{state}'; valid: {', '.join(scenario.states)}")
     built = build_model(scenario, state, fair_share_key)
     build_s = time.perf_counter() - t0
-    kept = None if baseline is None else _baseline_units(scenario, built.reqs, built.fm, baseline)
+    kept = None if baseline is None else baseline_units(scenario, built.reqs, built.fm, baseline)
     values, info = solve(built.fm, built.ra, time_limit=max(time_limit - build_s, 0.01),
                          mip_rel_gap=mip_rel_gap, build_seconds=build_s, baseline=kept,
                          baseline_total=0.0 if baseline is None
@@ -120,9 +120,15 @@ def plan(scenario: Scenario, state: str | None = None, *, time_limit: float = 60
     return read_back(scenario, state, built, values, info, t0)
 
 
-def _baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: ForceModel,
-                    baseline: PlanResult) -> np.ndarray:
-    """Units the baseline plan put on each x column (0 where it has none or no such pair)."""
+def baseline_units(scenario: Scenario, reqs: list[sizing.Requirement], fm: ForceModel,
+                   baseline: PlanResult) -> np.ndarray:
+    """Units the baseline plan put on each x column of `fm` (0 where it has none or no such
+    pair), matched by pledge and requirement id.
+
+    A model built on another scenario (the baseline's pledges plus more, as the asks model
+    adds candidate asks) takes the baseline as its start this way: a plan that stays feasible
+    when pledges are added is a warm start that saves most of the first stage.
+    """
     a = baseline.allocation
     units = a.groupby(["pledge", "requirement"])["units"].sum()
     if units.empty:

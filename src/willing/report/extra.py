@@ -270,3 +270,33 @@ def timeline(b: dict[str, Any]) -> Section | None:
                    f"requirement met) {last['p_essential_met']:.1%}.", layout(fig), d,
                    "willing timeline: pledges as of each date from data/ledger.csv "
                    "(each entry with its public source and date); docs/ledger.md")
+
+
+def asks(b: dict[str, Any]) -> Section | None:
+    """The report's asks (a stored run): the ask list by nation, and the aggregate effect.
+
+    The list is per nation, so a national representative's report lists its own nation's asks
+    only; the totals and the effect are the coalition's, shown to every viewer."""
+    a = b.get("asks")
+    if not isinstance(a, dict) or "summary" not in a:
+        return None
+    s = a["summary"]
+    lines = frame(a.get("lines"), ("nation", "capability", "region", "required_by_day",
+                                   "units", "personnel"))
+    table = lines[["nation", "capability", "region", "required_by_day", "units", "personnel"]]
+    p = (f" P(every essential requirement met) {s['p_essential_met_before']:.1%} → "
+         f"{s['p_essential_met_after']:.1%}." if "p_essential_met_before" in s else "")
+    rob = a.get("robust") or {}
+    robust = (f" Robust asks for P ≥ {rob['p_target']:.0%}: {rob['p_check']:.1%} on "
+              f"{rob['check_draws']:,} fresh draws ({rob['method']}; every spare unit asked "
+              f"would give {rob['p_every_spare_unit']:.1%})." if rob else "")
+    return Section("asks", "Asks: the cheapest additional pledges",
+                   f"Target {s['target']}, {'reachable' if s['reachable'] else 'not reachable'} "
+                   f"from what nations field: {s['units']} units, {s['personnel']:,} personnel, "
+                   f"US$ {s['cost_musd_per_year']:,.0f} m a year. Coverage "
+                   f"{s['coverage_before']:.0%} → {s['coverage_after']:.0%}, essential "
+                   f"{s['essential_coverage_before']:.0%} → {s['essential_coverage_after']:.0%}."
+                   + p + robust, None, table,
+                   f"willing asks {_run_label(b, 'asks')}: what nations field from "
+                   "data/forces.csv (each row with its public source), within each nation's "
+                   "deployment ceiling and stated caveats; docs/asks.md")

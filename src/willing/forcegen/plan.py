@@ -128,7 +128,7 @@ def plan_for(scenario: Scenario | PlanResult, state: str | None = None, *,
 
 def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
                info: SolveInfo, t0: float) -> PlanResult:
-    reqs, pa, ra, fm = built.reqs, built.pa, built.ra, built.fm
+    reqs, ra, fm = built.reqs, built.ra, built.fm
     x = np.round(fm.values(values, "x")).astype(np.int64)
     used = np.nonzero(x > 0)[0]
     req_df = sizing.frame(reqs, scenario)
@@ -139,7 +139,7 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     req_df["filled"] = filled
     req_df["unmet"] = req_df["count"] - filled
     ppu_req = np.array([scenario.catalogue[r.capability].personnel_per_unit for r in reqs])
-    pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * pa.personnel[fm.pair_p[used]],
+    pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * fm.pair_personnel[used],
                               minlength=len(reqs))
     req_df["personnel_filled"] = pers_filled.round().astype(np.int64)
 
@@ -149,10 +149,12 @@ def _read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     rows = []
     for k, units, formed, framework in [*((k, int(x[k]), None, None) for k in whole), *placed]:
         p, j = pledges[fm.pair_p[k]], reqs[fm.pair_j[k]]
-        cap = scenario.catalogue[p.capability]
+        capability = (arrays.lent_capability(scenario, p.capability) if fm.index.pair_lent[k]
+                      else None) or p.capability
+        cap = scenario.catalogue[capability]
         enduring = bool(ra.enduring[fm.pair_j[k]])
         rows.append({
-            "state": state, "nation": p.nation, "pledge": p.id, "capability": p.capability,
+            "state": state, "nation": p.nation, "pledge": p.id, "capability": capability,
             "requirement": j.id, "requirement_capability": j.capability,
             "mission_line": j.mission_line, "component": j.component, "region": j.region,
             "role": j.role, "priority": str(j.priority), "duration": str(j.duration),

@@ -242,7 +242,35 @@ def check_formed(block: str) -> None:
         "w[LTU,inf]": 1.0, "w[LVA,inf]": 1.0, "u[inf]": 1.0})}
 
 
+def lender() -> ForceModel:
+    """Two surge infantry battalions in the north; GBR (lead) pledges 2 battalions and lends
+    (`lend: true`), LVA (member) pledges one company: GBR's battalions may go whole or as
+    companies into a formed battalion with LVA's."""
+    sc = scenario(mission_lines=land(req(count=2, duration="surge")),
+                  nations={"GBR": nation(pledge(2, rotation=1, lend=True)),
+                           "LVA": nation({"capability": "infantry-company", "count": 1,
+                                          "rotation": 1, "readiness_days": 10,
+                                          "regions": ["north"]}, tier="member", hq=False)})
+    return build_model(sc, "calm").fm
+
+
+def check_lending(block: str) -> None:
+    """One row for the lending pledge: its battalions whole (1 each) and its companies lent
+    (¼ each) share its 2; no such row on `tiny`, where no pledge lends, and no capacity row
+    for GBR, whose only row this is."""
+    model = lender()
+    assert rows_of(model, block) == pytest.approx({"lending[GBR-1]": (-INF, 2.0, {
+        "x[GBR-1,inf]": 1.0, "x[GBR-1,inf,lent]": 0.25})})
+    assert set(rows_of(model, "pledge_capacity")) == {"pledge_capacity[LVA-1]"}
+    assert rows_of(tiny(), block) == {}
+    # the lent companies count through formed units, as pledged companies do
+    assert rows_of(model, "formation_size")["formation_size[inf]"][2] == pytest.approx({
+        "x[GBR-1,inf,lent]": 0.25, "x[LVA-1,inf]": 0.25, "w[GBR,inf]": -1.0,
+        "w[LVA,inf]": -1.0})
+
+
 CHECKS: dict[str, Callable[[str], None]] = {
+    "lending": check_lending,
     **dict.fromkeys([*FORMED_ROWS, *FORMED_COLUMNS], check_formed),
     **dict.fromkeys(EXPECTED_ROWS, check_rows),
     **dict.fromkeys(EXPECTED_COLUMNS, check_columns),
@@ -276,9 +304,10 @@ def test_the_lists_of_blocks_follow_the_registry() -> None:
     from willing.forcegen.blocks import in_stage, in_subproblem, sliced
     from willing.forcegen.decompose import SHARED_BLOCKS
 
-    assert in_stage("unmet") == ("pledge_capacity", "demand", "formation_size", "framework_share",
-                                 "formation_member", "formation_nations", "rotation_floor")
-    assert SHARED_BLOCKS == sliced("shared") == ("pledge_capacity", "rotation_floor")
+    assert in_stage("unmet") == ("pledge_capacity", "lending", "demand", "formation_size",
+                                 "framework_share", "formation_member", "formation_nations",
+                                 "rotation_floor")
+    assert SHARED_BLOCKS == sliced("shared") == ("pledge_capacity", "lending", "rotation_floor")
     assert sliced("none") == ("fair_share",)
     assert in_subproblem() == ("demand", "formation_size", "framework_share",
                                "formation_member", "formation_nations", "participation",

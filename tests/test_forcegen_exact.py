@@ -7,9 +7,9 @@ from HiGHS. Random scenarios come from the synthetic generator at small sizes, s
 every kind of caveat (regions, roles, states, conditions, readiness, rotation, substitutes),
 with random access rules added to their regions (admitted nations, states, components,
 roles, stay limits).
-Formed units are checked on random battlegroups of whole battalions and companies: the
-reference counts sub-units in whole multiples of the least common multiple of their sizes,
-where willing counts fractions of a unit.
+Formed units are checked on random battlegroups of whole battalions (some lending companies
+out of their battalions) and companies: the reference counts sub-units in whole multiples of
+the least common multiple of their sizes, where willing counts fractions of a unit.
 """
 
 from __future__ import annotations
@@ -71,17 +71,31 @@ def reference_unmet(sc: Scenario, state: str) -> dict[str, int]:
         parent = sc.catalogue[p.capability].parent
         return parent is not None and is_a(parent, r) and allowed(p, r)
 
+    def lent_per(p: willing.scenario.PledgeRecord) -> int:
+        """Sub-units a lending pledge's unit breaks into (0: it does not lend)."""
+        kids = [c.per_parent or 1 for c in sc.catalogue.values() if c.parent == p.capability]
+        return kids[0] if p.lend and kids else 0
+
     prob = pulp.LpProblem("reference", pulp.LpMaximize)
     x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", 0, r.count, pulp.LpInteger)
          for i, p in enumerate(pledges) for j, r in enumerate(reqs) if fits(p, r)}
     s = {(i, j): pulp.LpVariable(f"s_{i}_{j}", 0, p.count, pulp.LpInteger)
          for i, p in enumerate(pledges) for j, r in enumerate(reqs) if joins(p, r)}
+    # sub-units lent out of a lending pledge's units, into formed units of what it fits
+    lent = {(i, j): pulp.LpVariable(f"l_{i}_{j}", 0, p.count * lent_per(p), pulp.LpInteger)
+            for i, p in enumerate(pledges) for j, r in enumerate(reqs)
+            if lent_per(p) and fits(p, r)}
     for i, p in enumerate(pledges):
-        use = [(v, p.rotation if reqs[j].duration == "enduring" else 1.0)
-               for (pi, j), v in (*x.items(), *s.items()) if pi == i]
+        a = {j: p.rotation if reqs[j].duration == "enduring" else 1.0 for j in range(len(reqs))}
+        use = [(v, a[j]) for (pi, j), v in (*x.items(), *s.items()) if pi == i]
+        use += [(v, a[j] / lent_per(p)) for (pi, j), v in lent.items() if pi == i]
         if use:
             prob += pulp.LpAffineExpression(use) <= p.count
-    formed = _formed_units(sc, prob, pledges, reqs, s)
+    subs = {(i, j, "own"): v for (i, j), v in s.items()}
+    subs |= {(i, j, "lent"): v for (i, j), v in lent.items()}
+    per = {key: (lent_per(pledges[key[0]]) if key[2] == "lent"
+                 else sc.catalogue[pledges[key[0]].capability].per_parent or 1) for key in subs}
+    formed = _formed_units(sc, prob, pledges, reqs, subs, per)
     filled = {j: pulp.lpSum(v for (_, jj), v in x.items() if jj == j) + formed[j]
               for j in range(len(reqs))}
     for j, r in enumerate(reqs):
@@ -120,23 +134,25 @@ def with_access_rules(spec: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def _formed_units(sc: Scenario, prob: pulp.LpProblem, pledges: list[Any], reqs: list[Any],
-                  s: dict[tuple[int, int], pulp.LpVariable]) -> dict[int, Any]:
-    """Units formed on each requirement out of the sub-units `s`, under the scenario's rules:
-    sizes in sub-units of 1/l of a unit (l the least common multiple of the sub-units per
-    parent), a framework nation per unit with its least share, at most K nations."""
+                  s: dict[tuple[int, int, str], pulp.LpVariable],
+                  per: dict[tuple[int, int, str], int]) -> dict[int, Any]:
+    """Units formed on each requirement out of the sub-units `s` (pledged or lent, `per` of
+    each to a unit), under the scenario's rules: sizes in sub-units of 1/l of a unit (l the
+    least common multiple of the sub-units per parent), a framework nation per unit with its
+    least share, at most K nations."""
     rules = sc.spec.defaults.formations
-    per = {i: sc.catalogue[pledges[i].capability].per_parent or 1 for i, _ in s}
     lcm = math.lcm(*per.values()) if per else 1
     out: dict[int, Any] = {}
     for j in range(len(reqs)):
-        mine = [(i, v) for (i, jj), v in s.items() if jj == j]
-        members = sorted({pledges[i].nation for i, _ in mine})
+        mine = [(key, v) for key, v in s.items() if key[1] == j]
+        members = sorted({pledges[key[0]].nation for key, _ in mine})
         if not members:
             out[j] = 0
             continue
         w = {n: pulp.LpVariable(f"w_{n}_{j}", 0, reqs[j].count, pulp.LpInteger) for n in members}
         b = {n: pulp.LpVariable(f"b_{n}_{j}", cat=pulp.LpBinary) for n in members}
-        parts = {n: pulp.lpSum(v * (lcm // per[i]) for i, v in mine if pledges[i].nation == n)
+        parts = {n: pulp.lpSum(v * (lcm // per[key]) for key, v in mine
+                               if pledges[key[0]].nation == n)
                  for n in members}
         prob += pulp.lpSum(parts.values()) == lcm * pulp.lpSum(w.values())
         for n in members:
@@ -175,8 +191,8 @@ SUB_UNITS = ("infantry-company", "armoured-company")  # 4 to a battalion; armour
 @st.composite
 def battlegroups(draw: st.DrawFn) -> Scenario:
     """One to three infantry-battalion requirements (north or south, enduring or surge, of
-    each priority) and three to six nations pledging battalions and companies with random
-    regions and rotations, under random formation rules."""
+    each priority) and three to six nations pledging battalions (lending companies or not) and
+    companies with random regions and rotations, under random formation rules."""
     region = st.sampled_from([["north"], ["south"], ["north", "south"]])
     reqs = [{"rule": "explicit", "id": f"r{k}", "capability": "infantry-battalion",
              "count": draw(st.integers(1, 3)), "region": draw(st.sampled_from(["north", "south"])),
@@ -191,7 +207,8 @@ def battlegroups(draw: st.DrawFn) -> Scenario:
                     "regions": draw(region)} for _ in range(draw(st.integers(1, 2)))]
         if draw(st.booleans()):
             pledges.append({"capability": "infantry-battalion", "count": draw(st.integers(1, 3)),
-                            "rotation": 1, "readiness_days": 10, "regions": draw(region)})
+                            "rotation": draw(st.sampled_from([1, 3])), "readiness_days": 10,
+                            "regions": draw(region), "lend": draw(st.booleans())})
         nations[iso] = nation(*pledges)
     rules = {"framework_share_min": draw(st.sampled_from([0.25, 0.5, 0.75, 1.0])),
              "max_nations": draw(st.integers(1, 4))}

@@ -18,6 +18,7 @@ from willing.command import command_structure
 from willing.forcegen.plan import build_model
 from willing.scenario.errors import ScenarioError
 from willing.scenario.scenario import Scenario
+from willing.sustain import _spare_units
 
 
 def company(count: int = 1, **kw: Any) -> dict[str, Any]:
@@ -144,15 +145,20 @@ def test_the_packaged_scenarios_pledge_no_sub_units() -> None:
         assert not [p.id for p in sc.pledges if sc.catalogue[p.capability].parent]
 
 
+def _refused(path: Path, spec: dict[str, Any]) -> str:
+    """The message of loading `spec`, written to `path`, which the loader must refuse."""
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(ScenarioError) as err:
+        willing.load_scenario(path)
+    return str(err.value)
+
+
 def test_a_sub_unit_of_an_unknown_parent_is_refused_with_its_field(tmp_path: Path) -> None:
     path = tmp_path / "bg.yaml"
     spec = {**BASE, "capabilities": {"militia-company": {
         "name": "Militia company", "component": "LAND", "unit": "company",
         "personnel_per_unit": 120, "parent": "infantry-batallion", "per_parent": 4}}}
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    with pytest.raises(ScenarioError) as err:
-        willing.load_scenario(path)
-    text = str(err.value)
+    text = _refused(path, spec)
     assert "capabilities.militia-company.parent" in text and "bg.yaml:" in text
     assert "unknown capability 'infantry-batallion' (did you mean 'infantry-battalion'?)" in text
 
@@ -171,3 +177,64 @@ def test_by_component_agrees_with_the_whole_model_on_formed_units(sc: Scenario) 
 
     assert unmet(by_part) == unmet(whole)
     assert by_part.by_component["nations"].tolist() == whole.by_component["nations"].tolist()
+
+
+def _lender(lend: bool, rotation: int = 1, count: int = 2) -> Scenario:
+    """Three surge battalions in the north; GBR pledges `count` battalions, LVA, EST, LTU and
+    DNK one company each: no company nation brings the half of a battalion a framework must."""
+    gbr = {"capability": "infantry-battalion", "count": count, "rotation": rotation,
+           "readiness_days": 10, "regions": ["north"], "lend": lend}
+    return scenario(mission_lines=land(req(count=3, duration="surge")),
+                    nations={"GBR": nation(gbr),
+                             **{iso: small(pledges=[company()])
+                                for iso in ("LVA", "EST", "LTU", "DNK")}})
+
+
+def test_a_framework_nation_lends_companies_out_of_its_battalions() -> None:
+    """Whole, GBR's 2 battalions fill 2 of the 3 and the four companies have no framework.
+    Lending, GBR breaks battalions into companies that frame formed battalions with the small
+    nations' companies: 3 filled, and GBR's pledge holds (whole + lent / 4 ≤ 2)."""
+    assert int(willing.plan(_lender(False)).requirements["filled"].iloc[0]) == 2
+    r = willing.plan(_lender(True))
+    assert int(r.requirements["filled"].iloc[0]) == 3
+    a = r.allocation
+    gbr = a[a["nation"] == "GBR"]
+    lent = gbr[gbr["formed_unit"].notna()]
+    assert len(lent) and set(lent["capability"]) == {"infantry-company"}
+    assert set(gbr["pledge"]) == {"GBR-1"}
+    whole = gbr.loc[gbr["formed_unit"].isna(), "units"].sum()
+    assert whole + lent["units"].sum() / 4 <= 2
+    formed = a[a["formed_unit"].notna()]
+    assert set(formed["framework"]) == {"GBR"}
+    assert formed["personnel"].sum() == 150 * 4 * formed["formed_unit"].nunique()
+    assert a.loc[a["nation"] != "GBR", "units"].sum() == 4  # every small nation's company
+    # sustainability counts a lent company as a quarter of the battalion it comes out of
+    assert _spare_units(r)["GBR-1"] == pytest.approx(2 - whole - lent["units"].sum() / 4)
+
+
+def test_lending_keeps_the_rotation_of_the_pool() -> None:
+    """Enduring at rotation 3, 4 battalions deploy 1 whole (⌊4/3⌋), but lent they deploy 5
+    companies (⌊16/3⌋): a second battalion formed with three of the companies' nations."""
+    sc = scenario(mission_lines=land(req(count=2)),
+                  nations={"GBR": nation({"capability": "infantry-battalion", "count": 4,
+                                          "rotation": 3, "readiness_days": 10,
+                                          "regions": ["north"], "lend": True}),
+                           **{iso: small(pledges=[company(rotation=1)])
+                              for iso in ("LVA", "EST", "LTU")}})
+    r = willing.plan(sc)
+    assert int(r.requirements["filled"].iloc[0]) == 2
+    gbr = r.allocation[r.allocation["nation"] == "GBR"]
+    pool = (gbr["pool_units"] / gbr["capability"].map({"infantry-battalion": 1,
+                                                        "infantry-company": 4})).sum()
+    assert pool <= 4 + 1e-9
+
+
+def test_lending_a_capability_without_sub_units_is_refused_with_its_field(tmp_path: Path) -> None:
+    path = tmp_path / "lend.yaml"
+    spec = {**BASE, "nations": {"GBR": nation({"capability": "brigade-hq", "count": 3,
+                                               "readiness_days": 10, "regions": ["north"],
+                                               "lend": True})}}
+    text = _refused(path, spec)
+    assert "nations.GBR.pledges[0].lend" in text and "lend.yaml:" in text
+    assert "'brigade-hq' has no sub-unit in the catalogue to lend" in text
+    assert "infantry-battalion" in text  # the capabilities that have one

@@ -100,7 +100,7 @@ CASES: dict[str, Case] = {
     "unknown-rule": Case("      - rule: cap\n", "      - rule: capp\n",
                          "mission_lines.air.requirements[0].rule",
                          r"unknown rule 'capp'; valid: headline, population, cap, mcm, training, "
-                         r"explicit",
+                         r"aar, isr, airlift, per_brigade, explicit",
                          marker="rule: capp"),
     "unknown-default-state": Case("default_state: ceasefire", "default_state: cease-fire",
                                   "default_state", r"unknown state 'cease-fire'.*valid:"),
@@ -147,6 +147,25 @@ CASES: dict[str, Case] = {
                                   marker="id: land-force\n        capability: force-hq"),
     "unknown-force-option": Case("force_option: medium", "force_option: huge", "force_option",
                                  r"unknown force option 'huge'.*valid: large, medium, small"),
+    "aar-unknown-cap": Case("cap: air-cap", "cap: air-kap",
+                            "mission_lines.air.requirements[6].cap",
+                            r"unknown cap requirement 'air-kap' \(did you mean 'air-cap'\?\); "
+                            r"valid: air-cap$"),
+    "airlift-supports-airlift": Case("supports: [land-force]", "supports: [strategic-airlift]",
+                                     "mission_lines.air.requirements[9].supports[0]",
+                                     r"unknown supported requirement 'strategic-airlift'; "
+                                     r"valid: .*land-force"),
+    "template-line-two-sizes": Case("{capability: medical-role2, per_brigade: 1, role: medical}",
+                                    "{capability: medical-role2, per_brigade: 1, share: 0.03, "
+                                    "role: medical}",
+                                    "mission_lines.land.requirements[0].template[5]",
+                                    r"exactly one of 'share' \(a number, or 'rest'\) or "
+                                    r"'per_brigade'"),
+    "per-brigade-without-brigades": Case("{capability: brigade-hq, share: 0.024, role: command}",
+                                         "{capability: brigade-hq, per_brigade: 1, role: "
+                                         "command}", "mission_lines.land.requirements[0]",
+                                         r"'per_brigade' lines need a template line of "
+                                         r"'brigade-hq'", marker="- rule: headline"),
     "bad-identifier": Case("  ua-west: {name:", "  UA_West: {name:", "regions",
                            r"UA_West|pattern|identifier", marker="  UA_West:"),
 }

@@ -39,10 +39,11 @@ def test_packaged_scenario_derives_the_worked_examples_with_their_derivation() -
 def test_headline_splits_units_over_regions_and_keeps_the_total() -> None:
     sc = willing.load_scenario()
     reqs = [r for r in sizing.derive(sc) if r.id.startswith("land-force-infantry-battalion")]
-    # 25,000 × 0.45 / 600 per battalion = 18.75 → 19 battalions; 0.4 / 0.3 / 0.3 of 19 is
-    # 7.6 / 5.7 / 5.7: floors 7 / 5 / 5, the two units left go to the largest remainders
-    assert {r.region: r.count for r in reqs} == {"ua-kyiv": 7, "ua-west": 6, "ua-south": 6}
-    assert all(r.rule == "headline" and "19 units" in r.formula for r in reqs)
+    # the infantry takes the rest: 25,000 − 10,390 in the other lines = 14,610 / 600 = 24.35 →
+    # 24 battalions; 0.4 / 0.3 / 0.3 of 24 is 9.6 / 7.2 / 7.2: floors 9 / 7 / 7, the one unit
+    # left goes to the largest remainder
+    assert {r.region: r.count for r in reqs} == {"ua-kyiv": 10, "ua-west": 7, "ua-south": 7}
+    assert all(r.rule == "headline" and "24 units" in r.formula for r in reqs)
 
 
 def test_force_options_override_the_base() -> None:

@@ -39,8 +39,8 @@ def test_a_tag_used_twice_is_refused() -> None:
 @pytest.mark.parametrize(("old", "new", "token", "message"), [
     ("region_split: {ua-kyiv: 0.4,", "region_split: {ua-kyev: 0.4,", "ua-kyev",
      r"requirements\[0\]\.region_split\.ua-kyev: unknown region 'ua-kyev'"),
-    ("- {capability: infantry-battalion, share: 0.45}",
-     "- {capability: infantry-batallion, share: 0.45}", "infantry-batallion",
+    ("- {capability: infantry-battalion, share: rest}",
+     "- {capability: infantry-batallion, share: rest}", "infantry-batallion",
      r"requirements\[0\]\.template\[0\]\.capability: unknown capability 'infantry-batallion'"),
     ("        escorts_per_convoy: 2\n",
      "        escorts_per_convoy: 2\n        escort_capability: frigat\n", "escort_capability",

@@ -16,10 +16,14 @@ import pandas as pd
 
 from willing.scenario.model import (
     RULES,
+    AarRule,
+    AirliftRule,
+    BrigadeRule,
     CapRule,
     Duration,
     ExplicitRule,
     HeadlineRule,
+    IsrRule,
     McmRule,
     PopulationRule,
     Priority,
@@ -31,6 +35,20 @@ from willing.scenario.scenario import RuleRecord, Scenario
 # --- the formulas ---------------------------------------------------------------------------
 
 
+def on_station_h(endurance_h: float, transit_h: float) -> float:
+    """Hours a sortie spends on station: endurance less the transit there and back."""
+    on = endurance_h - 2.0 * transit_h
+    if on <= 0:
+        raise ValueError("endurance must exceed twice the transit time")
+    return on
+
+
+def cap_sorties(stations: int, endurance_h: float, transit_h: float) -> float:
+    """Fighter sorties a day to hold `stations` CAP stations, a pair airborne each, around
+    the clock: `2·24/on` a station."""
+    return stations * 2.0 * 24.0 / on_station_h(endurance_h, transit_h)
+
+
 def cap_aircraft(stations: int, endurance_h: float, transit_h: float, sortie_rate: float,
                  mission_capable: float) -> float:
     """Aircraft to hold `stations` CAP stations, a pair airborne each, around the clock.
@@ -39,10 +57,35 @@ def cap_aircraft(stations: int, endurance_h: float, transit_h: float, sortie_rat
     `2·24/on` sorties a day; each aircraft flies `sortie_rate` a day and is available a
     `mission_capable` share of the time.
     """
-    on = endurance_h - 2.0 * transit_h
-    if on <= 0:
-        raise ValueError("endurance must exceed twice the transit time")
-    return stations * 2.0 * 24.0 / on / sortie_rate / mission_capable
+    return cap_sorties(stations, endurance_h, transit_h) / sortie_rate / mission_capable
+
+
+def tankers(fighter_sorties: float, receivers_per_sortie: float, sortie_rate: float,
+            mission_capable: float) -> float:
+    """Tankers to refuel `fighter_sorties` a day, `receivers_per_sortie` to a tanker sortie."""
+    return fighter_sorties / receivers_per_sortie / sortie_rate / mission_capable
+
+
+def isr_orbits(area_km2: float, km2_per_orbit: float, brigades: int,
+               orbits_per_brigade: float) -> float:
+    """Orbits to watch an area and the brigades in it: area / area an orbit covers, plus
+    orbits per brigade (before rounding up to whole orbits)."""
+    return area_km2 / km2_per_orbit + brigades * orbits_per_brigade
+
+
+def isr_aircraft(orbits: int, endurance_h: float, transit_h: float, sortie_rate: float,
+                 mission_capable: float) -> float:
+    """Aircraft to hold `orbits` orbits around the clock, one aircraft on station each."""
+    return orbits * 24.0 / on_station_h(endurance_h, transit_h) / sortie_rate / mission_capable
+
+
+def airlift_sorties(personnel: float, tonnes_per_person_day: float, air_share: float,
+                    payload_t: float, tour_days: float, seats: int) -> float:
+    """Sorties a day to sustain `personnel`: the air share of their daily tonnage over the
+    payload, plus each soldier flown in and out once a tour."""
+    cargo = personnel * tonnes_per_person_day * air_share / payload_t
+    rotation = 2.0 * personnel / tour_days / seats
+    return cargo + rotation
 
 
 def mcm_vessels(area_km2: float, clearance_km2_per_vessel_day: float, days: int) -> float:
@@ -234,20 +277,125 @@ def _explicit(rule: ExplicitRule, scenario: Scenario, record: RuleRecord) -> lis
                   f"stated: {rule.count}")]
 
 
+def headline_units(rule: HeadlineRule, scenario: Scenario) -> list[tuple[int, str]]:
+    """Units of each template line, with the arithmetic: share lines first, then the lines
+    per brigade (brigades = units of the `brigade` line), then the `rest` line, which takes
+    what the others leave of the headline (none if they take it all)."""
+    ppu = [max(scenario.catalogue[t.capability].personnel_per_unit, 1) for t in rule.template]
+    out: list[tuple[int, str] | None] = [None] * len(rule.template)
+    for i, t in enumerate(rule.template):
+        if isinstance(t.share, float | int):
+            units = math.floor(rule.personnel * t.share / ppu[i] + 0.5)  # half up, not to even
+            out[i] = (units, f"round({rule.personnel:,} × {t.share:g} / {ppu[i]} per unit) "
+                             f"= {units} units")
+    b = brigades_of(rule, [u[0] if u else 0 for u in out])
+    for i, t in enumerate(rule.template):
+        if t.per_brigade is not None:
+            units = _ceil(b * t.per_brigade)
+            out[i] = (units, f"ceil({b} brigades × {t.per_brigade:g} per brigade) = {units} units")
+    for i, t in enumerate(rule.template):
+        if t.share == "rest":
+            left = rule.personnel - sum(u[0] * ppu[k] for k, u in enumerate(out) if u)
+            units = max(math.floor(left / ppu[i] + 0.5), 0)
+            out[i] = (units, f"round(({rule.personnel:,} − {rule.personnel - left:,} in the other "
+                             f"lines) / {ppu[i]} per unit) = {units} units")
+    return [u for u in out if u is not None]
+
+
+def brigades_of(rule: HeadlineRule, units: list[int]) -> int:
+    """A headline's brigades: the units of its template lines of the `brigade` capability."""
+    return sum(n for t, n in zip(rule.template, units, strict=True)
+               if t.capability == rule.brigade and isinstance(t.share, float | int))
+
+
+def brigades(rule: HeadlineRule, scenario: Scenario) -> int:
+    """The brigades a headline rule sizes (what enablers per brigade scale with)."""
+    return brigades_of(rule, [n for n, _ in headline_units(rule, scenario)])
+
+
 @derives(HeadlineRule)
 def _headline(rule: HeadlineRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
     """Personnel target → units per template line → regions by shares (largest remainder)."""
     out: list[Requirement] = []
-    for t in rule.template:
+    for t, (units, how) in zip(rule.template, headline_units(rule, scenario), strict=True):
         ppu = max(scenario.catalogue[t.capability].personnel_per_unit, 1)
-        units = math.floor(rule.personnel * t.share / ppu + 0.5)  # half up, not half to even
         for region, n in split_units(units, rule.region_split).items():
-            f = (f"round({rule.personnel:,} × {t.share:g} / {ppu} per unit) = {units} units; "
-                 f"{rule.region_split[region]:g} of them in {region} = {n}")
+            f = f"{how}; {rule.region_split[region]:g} of them in {region} = {n}"
             out.append(_line(record, f"{rule.id}-{t.capability}-{region}", t.capability, n,
                              region, f,
                              inputs={"personnel": rule.personnel, "share": t.share,
+                                     "per_brigade": t.per_brigade,
                                      "personnel_per_unit": ppu,
                                      "region_share": rule.region_split[region]},
                              priority=t.priority or rule.priority, role=t.role or rule.role))
     return out
+
+
+# --- enablers derived from what they support ------------------------------------------------
+
+
+def _record(scenario: Scenario, rule_id: str) -> RuleRecord:
+    """The sizing rule of a requirement id (the references check made sure it exists)."""
+    return next(r for r in scenario.rules if r.rule.id == rule_id)
+
+
+def _personnel(scenario: Scenario, rule_ids: list[str]) -> int:
+    """Personnel of every line the named rules derive, in every state they apply in."""
+    return sum(line.count * scenario.catalogue[line.capability].personnel_per_unit
+               for rid in rule_ids for line in _derive_one(scenario, _record(scenario, rid)))
+
+
+def _enabler(record: RuleRecord, rule: AarRule | IsrRule | AirliftRule | BrigadeRule, n: int,
+             formula: str, **derived: Any) -> list[Requirement]:
+    """An enabler's one line, its inputs the rule's fields and what was derived for it."""
+    return [_line(record, rule.id, rule.capability, n, rule.region, formula,
+                  inputs={**rule.model_dump(), **derived})]
+
+
+@derives(AarRule)
+def _aar(rule: AarRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    cap: CapRule = _record(scenario, rule.cap).rule
+    sorties = cap_sorties(cap.stations, cap.endurance_h, cap.transit_h)
+    t = tankers(sorties, rule.receivers_per_sortie, rule.sortie_rate, rule.mission_capable)
+    n = _ceil(t)
+    f = (f"{rule.cap}: {sorties:.1f} fighter sorties a day / {rule.receivers_per_sortie:g} "
+         f"receivers a tanker sortie / {rule.sortie_rate:g} sorties / {rule.mission_capable:g} "
+         f"MC = {t:.2f} ⇒ {n} tankers")
+    return _enabler(record, rule, n, f, fighter_sorties_per_day=sorties)
+
+
+@derives(IsrRule)
+def _isr(rule: IsrRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    b = brigades(_record(scenario, rule.headline).rule, scenario)
+    raw = isr_orbits(rule.area_km2, rule.km2_per_orbit, b, rule.orbits_per_brigade)
+    orbits = _ceil(raw)
+    a = isr_aircraft(orbits, rule.endurance_h, rule.transit_h, rule.sortie_rate,
+                     rule.mission_capable)
+    n = _ceil(a)
+    on = on_station_h(rule.endurance_h, rule.transit_h)
+    f = (f"ceil({rule.area_km2:,.0f} km² / {rule.km2_per_orbit:,.0f} km² an orbit + {b} brigades "
+         f"× {rule.orbits_per_brigade:g}) = {orbits} orbits · 24 h / {on:g} h on station / "
+         f"{rule.sortie_rate:g} sorties / {rule.mission_capable:g} MC = {a:.2f} ⇒ {n} aircraft")
+    return _enabler(record, rule, n, f, brigades=b, orbits=orbits)
+
+
+@derives(AirliftRule)
+def _airlift(rule: AirliftRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    p = _personnel(scenario, rule.supports)
+    s = airlift_sorties(p, rule.tonnes_per_person_day, rule.air_share, rule.payload_t,
+                        rule.tour_days, rule.seats)
+    a = s / rule.sortie_rate / rule.mission_capable
+    n = _ceil(a)
+    f = (f"{p:,} personnel × {rule.tonnes_per_person_day:g} t/day × {rule.air_share:g} by air "
+         f"/ {rule.payload_t:g} t + 2 × {p:,} / {rule.tour_days:g} days / {rule.seats} seats = "
+         f"{s:.2f} sorties a day / {rule.sortie_rate:g} / {rule.mission_capable:g} MC = "
+         f"{a:.2f} ⇒ {n} aircraft")
+    return _enabler(record, rule, n, f, personnel=p, sorties_per_day=s)
+
+
+@derives(BrigadeRule)
+def _per_brigade(rule: BrigadeRule, scenario: Scenario, record: RuleRecord) -> list[Requirement]:
+    b = brigades(_record(scenario, rule.headline).rule, scenario)
+    n = _ceil(b * rule.per_brigade)
+    f = f"ceil({b} brigades of {rule.headline} × {rule.per_brigade:g} per brigade) = {n}"
+    return _enabler(record, rule, n, f, brigades=b)

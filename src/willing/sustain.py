@@ -176,8 +176,13 @@ def _requirement_rows(result: PlanResult) -> pd.DataFrame:
 
 
 def _spare_units(result: PlanResult) -> dict[str, float]:
-    """Pool units of each pledge the plan leaves unused (count − units tied up, rotation included)."""
-    used = result.allocation.groupby("pledge")["pool_units"].sum()
+    """Pool units of each pledge the plan leaves unused (count − units tied up, rotation
+    included; a sub-unit lent out of a pledge's unit ties up its share of one)."""
+    a, cat = result.allocation, result.scenario.catalogue
+    pledged = {p.id: p.capability for p in result.scenario.pledges}
+    share = [1.0 if c == pledged[p] else 1.0 / (cat[c].per_parent or 1)
+             for p, c in zip(a["pledge"], a["capability"], strict=True)]
+    used = (a["pool_units"] * share).groupby(a["pledge"]).sum()
     return {p.id: p.count - float(used.get(p.id, 0.0)) for p in result.scenario.pledges}
 
 

@@ -42,6 +42,10 @@ class PledgeArrays:
     nations: tuple[str, ...]
     capabilities: tuple[str, ...]
     fraction: FloatArray  # of its parent unit: 1/k for a sub-unit (k per parent), else 1
+    lends: BoolArray  # the pledge lends its units' sub-units to formed units (`Pledge.lend`)
+    lent_fraction: FloatArray  # a lent sub-unit's share of the pledge's unit (1/k; 1 if none)
+    lent_personnel: FloatArray  # per lent sub-unit
+    lent_cost: FloatArray  # US$ m per lent sub-unit-year
 
     def __len__(self) -> int:
         return len(self.count)
@@ -80,6 +84,7 @@ def pledge_arrays(scenario: Scenario) -> PledgeArrays:
         else:
             role_m[i, :] = True
     cat = scenario.catalogue
+    lent = [lent_capability(scenario, p.capability) if p.lend else None for p in ps]
     return PledgeArrays(
         nation=np.array([n_idx[p.nation] for p in ps], dtype=np.int64),
         capability=np.array([c_idx[p.capability] for p in ps], dtype=np.int64),
@@ -90,7 +95,20 @@ def pledge_arrays(scenario: Scenario) -> PledgeArrays:
         cost=np.array([cat[p.capability].cost_musd_per_unit_year or 0.0 for p in ps], dtype=float),
         regions=region_m, roles=role_m, nations=nations, capabilities=caps,
         fraction=np.array([1.0 / (cat[p.capability].per_parent or 1) for p in ps], dtype=float),
+        lends=np.array([c is not None for c in lent], dtype=bool),
+        lent_fraction=np.array([1.0 / (cat[c].per_parent or 1) if c else 1.0 for c in lent],
+                               dtype=float),
+        lent_personnel=np.array([cat[c].personnel_per_unit if c else 0.0 for c in lent],
+                                dtype=float),
+        lent_cost=np.array([cat[c].cost_musd_per_unit_year or 0.0 if c else 0.0 for c in lent],
+                           dtype=float),
     )
+
+
+def lent_capability(scenario: Scenario, capability: str) -> str | None:
+    """The sub-unit a unit of `capability` is broken into when lent (the first catalogue entry
+    whose parent it is), or None."""
+    return next((c for c, cap in scenario.catalogue.items() if cap.parent == capability), None)
 
 
 def requirement_arrays(scenario: Scenario, reqs: list[Requirement]) -> RequirementArrays:

@@ -84,7 +84,7 @@ class Subproblem:
         most = np.bincount(self.x_master * n_d + self.x_row, weights=m.col_hi[cols[self.x]],
                            minlength=n_y * n_d).reshape(n_y, n_d)
         self.reach = np.minimum(most, m.row_hi[rows[self.demand_rows]][None, :])
-        capacity = m.rows("pledge_capacity")  # one entry per x column
+        capacity = m.rows("pledge_capacity", "lending")  # one entry per x column
         cap = m.a.tocsr()[capacity].tocsc()[:, cols[self.x]]
         cap.sort_indices()
         pledges, self.x_pledge = np.unique(cap.indices, return_inverse=True)

@@ -60,6 +60,8 @@ class ModelIndex:
     fair_nations: IntArray
     fair_share: FloatArray
     lead_share_min: FloatArray  # per component
+    pair_lent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Per pair: its column counts sub-units lent out of a whole-unit pledge (`Pledge.lend`)."""
     framework_share_min: float = 0.5  # formed units: the framework nation's least share
     max_nations: int = 4  # formed units: most nations in one
     offset: dict[str, int] = field(default_factory=dict)  # first column of each variable block
@@ -70,8 +72,10 @@ class ModelIndex:
 
     @cached_property
     def use(self) -> FloatArray:
-        """a[p,j] per pair: pool units one deployed unit uses (rotation if enduring, else 1)."""
-        return np.where(self.ra.enduring[self.pair_j], self.pa.rotation[self.pair_p], 1.0)
+        """a[p,j] per pair: pool units one deployed unit uses (rotation if enduring, else 1; a
+        lent sub-unit uses its share of the pledge's unit of that)."""
+        a = np.where(self.ra.enduring[self.pair_j], self.pa.rotation[self.pair_p], 1.0)
+        return np.where(self.pair_lent, a * self.pa.lent_fraction[self.pair_p], a)
 
     @cached_property
     def upper(self) -> FloatArray:
@@ -82,8 +86,10 @@ class ModelIndex:
     @cached_property
     def pair_frac(self) -> FloatArray:
         """The share of a requirement's unit one unit of each pair fills: 1, or 1/k for a
-        sub-unit that fills it only inside a formed unit (k companies to a battalion)."""
-        return self.pa.fraction[self.pair_p]
+        sub-unit that fills it only inside a formed unit (k companies to a battalion), pledged
+        as such or lent out of a whole unit."""
+        return np.where(self.pair_lent, self.pa.lent_fraction[self.pair_p],
+                        self.pa.fraction[self.pair_p])
 
     @cached_property
     def subs(self) -> IntArray:
@@ -100,7 +106,17 @@ class ModelIndex:
 
     @cached_property
     def pair_personnel(self) -> FloatArray:
-        return self.pa.personnel[self.pair_p]
+        return np.where(self.pair_lent, self.pa.lent_personnel[self.pair_p],
+                        self.pa.personnel[self.pair_p])
+
+    @cached_property
+    def pair_cost(self) -> FloatArray:
+        return np.where(self.pair_lent, self.pa.lent_cost[self.pair_p], self.pa.cost[self.pair_p])
+
+    @cached_property
+    def own(self) -> IntArray:
+        """The pairs of units as pledged (every pair but the lent sub-units)."""
+        return np.nonzero(~self.pair_lent)[0].astype(np.int64)
 
     @cached_property
     def pair_m(self) -> IntArray:
@@ -126,7 +142,7 @@ class ModelIndex:
     def floored(self) -> IntArray:
         """Pairs on enduring demand whose pledge's floor cuts off a fraction of a unit."""
         pp = self.pair_p
-        end = self.ra.enduring[self.pair_j] & (self.pa.rotation[pp] > 1) & (
+        end = ~self.pair_lent & self.ra.enduring[self.pair_j] & (self.pa.rotation[pp] > 1) & (
             self.floor[pp] < self.pa.count[pp] / self.pa.rotation[pp] - 1e-9)
         return self.xs[end]
 

@@ -105,11 +105,30 @@ for _v in (
 
 # -- constraints, in row order -------------------------------------------------------------
 
-def pledge_capacity(ix: ModelIndex) -> Rows:
-    """One row per pledge with at least one pair."""
-    used_p, p_row = np.unique(ix.pair_p, return_inverse=True)
-    return Rows(p_row.astype(np.int64), ix.col("x", ix.xs), ix.use, np.full(len(used_p), -INF),
-                ix.pa.count[used_p].astype(float), (used_p.astype(np.int64),))
+def _capacity(ix: ModelIndex, pairs: IntArray) -> Rows | None:
+    """One row per pledge of `pairs`: Σ a[p,j]·x[p,j] over them ≤ count[p]."""
+    if not len(pairs):
+        return None
+    used_p, p_row = np.unique(ix.pair_p[pairs], return_inverse=True)
+    return Rows(p_row.astype(np.int64), ix.col("x", pairs), ix.use[pairs],
+                np.full(len(used_p), -INF), ix.pa.count[used_p].astype(float),
+                (used_p.astype(np.int64),))
+
+
+def _lenders(ix: ModelIndex) -> np.ndarray:
+    """Per pair: its pledge lends sub-units somewhere (it has a lent column)."""
+    return np.isin(ix.pair_p, ix.pair_p[ix.pair_lent])
+
+
+def pledge_capacity(ix: ModelIndex) -> Rows | None:
+    """One row per pledge with at least one pair, but those that lend (`lending`)."""
+    return _capacity(ix, np.nonzero(~_lenders(ix))[0].astype(np.int64))
+
+
+def lending(ix: ModelIndex) -> Rows | None:
+    """One row per pledge that lends sub-units: its units used whole and its sub-units lent
+    (each a/k of the pool, k sub-units to its unit) share its count."""
+    return _capacity(ix, np.nonzero(_lenders(ix))[0].astype(np.int64))
 
 
 def demand(ix: ModelIndex) -> Rows:
@@ -349,6 +368,10 @@ for _c in (
     ConstraintBlock("pledge_capacity", "Σ_j a[p,j]·x[p,j] ≤ count[p]; a = rotation for an "
                     "enduring requirement (one deployed needs `rotation` in the pool), 1 for a "
                     "surge one.", ("pledge",), pledge_capacity, EVERY_STAGE, slicing="shared"),
+    ConstraintBlock("lending", "Σ_j a[p,j]·x[p,j] + Σ_j (a[p,j]/k)·s[p,j] ≤ count[p] for a "
+                    "pledge that lends (`lend: true`), s its sub-units lent to formed units of j, "
+                    "k of them to its unit: units used whole + sub-units lent / k ≤ pledged.",
+                    ("pledge",), lending, EVERY_STAGE, slicing="shared"),
     ConstraintBlock("demand", "Σ_{p whole} x[p,j] + Σ_n w[n,j] + u[j] = d[j]: every unit "
                     "required is filled, by a whole unit or a formed one, or named as a gap.",
                     ("requirement",), demand, EVERY_STAGE, subproblem=True),

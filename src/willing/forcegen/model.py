@@ -102,10 +102,14 @@ class ForceModel:
 
     @cached_property
     def col_names(self) -> list[str]:
-        """`x[GBR-1,land-inf-1]`, `y[GBR,LAND]`, …: each column's block and keys."""
+        """`x[GBR-1,land-inf-1]`, `y[GBR,LAND]`, …: each column's block and keys; a column of
+        sub-units lent out of a pledge's units is `x[GBR-1,land-inf-1,lent]`."""
         out: list[str] = []
         for name, b in VARIABLES.items():
             out += label(name, b.domains, self.cols.keys[name], self.labels)
+        for k in np.nonzero(self.index.pair_lent)[0]:
+            c = self.cols["x"].start + int(k)
+            out[c] = out[c][:-1] + ",lent]"
         return out
 
     @cached_property
@@ -179,7 +183,7 @@ def build(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
     # stage 2b, with the nation count kept: fair-share deviation, then cost
     balance = np.zeros(cols.total)
     balance[cols["e_plus"]] = balance[cols["e_minus"]] = 0.4 / total_pers  # fair share: < 0.8
-    pair_cost = pa.cost[ix.pair_p]
+    pair_cost = ix.pair_cost
     max_cost = float((pair_cost * milp.col_hi[cols["x"]]).sum()) or 1.0
     balance[cols["x"]] = 0.1 * pair_cost / max_cost  # cost: < 0.1 in total
 
@@ -202,8 +206,12 @@ def index(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
     """The index arrays of one state's model (the arguments are those of `build`)."""
     ok = compatible & valid[:, None] & (ra.demand[None, :] > 0)
     pair_p, pair_j = np.nonzero(ok)
-    pair_p = pair_p.astype(np.int64)
-    pair_j = pair_j.astype(np.int64)
+    # a lending pledge's units may also go, broken into sub-units, into formed units of the
+    # requirements they could fill whole: one more column per such pair, after the others
+    lent_p, lent_j = np.nonzero(ok & pa.lends[:, None] & (pa.fraction[:, None] >= 1.0))
+    pair_lent = np.r_[np.zeros(len(pair_p), dtype=bool), np.ones(len(lent_p), dtype=bool)]
+    pair_p = np.r_[pair_p, lent_p].astype(np.int64)
+    pair_j = np.r_[pair_j, lent_j].astype(np.int64)
     n_comp = len(ra.components)
     # y columns: (nation, component) pairs that occur
     nm_unique, nm_of_pair = np.unique(pa.nation[pair_p] * n_comp + ra.component[pair_j],
@@ -213,7 +221,8 @@ def index(pa: PledgeArrays, ra: RequirementArrays, compatible: np.ndarray, valid
     fair_nations = np.nonzero(fair_ok)[0].astype(np.int64)
     key = fair_key[fair_nations]
     return ModelIndex(
-        pa=pa, ra=ra, pair_p=pair_p, pair_j=pair_j, nm_nation=nm_nation, nm_comp=nm_comp,
+        pa=pa, ra=ra, pair_p=pair_p, pair_j=pair_j, pair_lent=pair_lent, nm_nation=nm_nation,
+        nm_comp=nm_comp,
         nm_of_pair=nm_of_pair.astype(np.int64),
         lead_nm=np.nonzero(lead_ok[nm_nation])[0].astype(np.int64),  # L: y of possible leads
         comp_with_demand=np.nonzero(comp_demand)[0].astype(np.int64),

@@ -152,7 +152,7 @@ def plan_for(scenario: Scenario | PlanResult, state: str | None = None, *,
 def read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
               info: SolveInfo, t0: float) -> PlanResult:
     """The plan's tables from a solution of `built` (`t0`: when planning began, for its time)."""
-    reqs, pa, ra, fm = built.reqs, built.pa, built.ra, built.fm
+    reqs, ra, fm = built.reqs, built.ra, built.fm
     x = np.round(fm.values(values, "x")).astype(np.int64)
     used = np.nonzero(x > 0)[0]
     req_df = sizing.frame(reqs, scenario)
@@ -163,7 +163,7 @@ def read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     req_df["filled"] = filled
     req_df["unmet"] = req_df["count"] - filled
     ppu_req = coverage.personnel_per_unit(scenario, reqs)
-    pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * pa.personnel[fm.pair_p[used]],
+    pers_filled = np.bincount(fm.pair_j[used], weights=x[used] * fm.pair_personnel[used],
                               minlength=len(reqs))
     req_df["personnel_filled"] = pers_filled.round().astype(np.int64)  # as deployed
     # posts filled, at the requirement's own personnel per unit (willing.coverage)
@@ -175,10 +175,12 @@ def read_back(scenario: Scenario, state: str, built: Built, values: np.ndarray,
     rows = []
     for k, units, formed, framework in [*((k, int(x[k]), None, None) for k in whole), *placed]:
         p, j = pledges[fm.pair_p[k]], reqs[fm.pair_j[k]]
-        cap = scenario.catalogue[p.capability]
+        capability = (arrays.lent_capability(scenario, p.capability) if fm.index.pair_lent[k]
+                      else None) or p.capability
+        cap = scenario.catalogue[capability]
         enduring = bool(ra.enduring[fm.pair_j[k]])
         rows.append({
-            "state": state, "nation": p.nation, "pledge": p.id, "capability": p.capability,
+            "state": state, "nation": p.nation, "pledge": p.id, "capability": capability,
             "requirement": j.id, "requirement_capability": j.capability,
             "mission_line": j.mission_line, "component": j.component, "region": j.region,
             "role": j.role, "priority": str(j.priority), "duration": str(j.duration),

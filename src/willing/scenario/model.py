@@ -206,6 +206,10 @@ class Pledge(Strict):
         description="Entry points its units may move through (a national route); empty = any "
         "that serves the unit's region.",
     )
+    lend: bool = Field(
+        False, description="Its units may also be broken into their sub-units (the catalogue's "
+        "sub-unit of this capability), lent to formed units: units used whole + sub-units "
+        "lent / per parent ≤ the pledge.")
     source: str | None = None
     assumption: str | None = None
 
@@ -278,10 +282,26 @@ class RuleBase(Strict):
 
 
 class TemplateLine(Strict):
+    """One line of a headline's template: a share of the personnel, units per brigade, or the
+    rest of the headline (docs/sizing.md, "headline")."""
+
     capability: Id
-    share: float = Field(gt=0.0, le=1.0, strict=True, description="Share of the headline personnel.")
+    share: Annotated[float, Field(strict=True)] | Literal["rest"] | None = Field(
+        None, description="Share of the headline personnel, or `rest`: what the other lines "
+        "leave of it.")
+    per_brigade: float | None = Field(
+        None, gt=0.0, le=100.0, strict=True,
+        description="Units per brigade (brigade support that scales with the brigades).")
     priority: Priority | None = None
     role: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_size(self) -> TemplateLine:
+        if (self.share is None) == (self.per_brigade is None):
+            raise ValueError("give exactly one of 'share' (a number, or 'rest') or 'per_brigade'")
+        if isinstance(self.share, float | int) and not 0.0 < self.share <= 1.0:
+            raise ValueError(f"share must be > 0 and ≤ 1, got {self.share:g}")
+        return self
 
 
 class HeadlineRule(RuleBase):
@@ -290,10 +310,13 @@ class HeadlineRule(RuleBase):
     rule: Literal["headline"]
     references: ClassVar[dict[str, str]] = {"region_split{}": "region",
                                             "template[].capability": "capability",
-                                            "template[].role": "role"}
+                                            "template[].role": "role",
+                                            "brigade": "capability"}
     personnel: int = Field(gt=0, le=1_000_000, strict=True)
     region_split: dict[Id, Share] = Field(min_length=1)
     template: list[TemplateLine] = Field(min_length=1)
+    brigade: Id = Field("brigade-hq", description="The capability whose units count the "
+                        "brigades (`per_brigade` lines and rules that scale with them).")
 
     @field_validator("region_split")
     @classmethod
@@ -305,10 +328,21 @@ class HeadlineRule(RuleBase):
     @field_validator("template")
     @classmethod
     def _template_within_total(cls, v: list[TemplateLine]) -> list[TemplateLine]:
-        total = sum(t.share for t in v)
+        total = sum(t.share for t in v if isinstance(t.share, float | int))
         if total > 1.0 + 1e-9:
             raise ValueError(f"template shares must sum to at most 1, got {total:g}")
+        if sum(t.share == "rest" for t in v) > 1:
+            raise ValueError("at most one template line may take the 'rest' of the headline")
         return v
+
+    @model_validator(mode="after")
+    def _brigades_counted(self) -> HeadlineRule:
+        if any(t.per_brigade is not None for t in self.template) and not any(
+                t.capability == self.brigade and isinstance(t.share, float | int)
+                for t in self.template):
+            raise ValueError(f"'per_brigade' lines need a template line of '{self.brigade}' "
+                             "(the brigade) with a numeric share, to count the brigades")
+        return self
 
 
 class PopulationRule(RuleBase):
@@ -320,6 +354,13 @@ class PopulationRule(RuleBase):
     region: Id
     population: int = Field(gt=0, le=200_000_000, strict=True)
     ratio: float = Field(gt=0.0, le=50.0, strict=True, description="Troops per 1000 inhabitants.")
+
+
+def _check_time_on_station(endurance_h: float, transit_h: float) -> None:
+    """An aircraft's sortie must leave time on station after the transit there and back."""
+    if endurance_h <= 2 * transit_h:
+        raise ValueError(f"endurance_h ({endurance_h:g}) must exceed 2·transit_h "
+                         f"({2 * transit_h:g}) to leave time on station")
 
 
 class CapRule(RuleBase):
@@ -339,11 +380,7 @@ class CapRule(RuleBase):
 
     @model_validator(mode="after")
     def _time_on_station(self) -> CapRule:
-        if self.endurance_h <= 2 * self.transit_h:
-            raise ValueError(
-                f"endurance_h ({self.endurance_h:g}) must exceed 2·transit_h "
-                f"({2 * self.transit_h:g}) to leave time on station"
-            )
+        _check_time_on_station(self.endurance_h, self.transit_h)
         return self
 
 
@@ -374,6 +411,80 @@ class TrainingRule(RuleBase):
     trainees_per_year: int = Field(gt=0, le=1_000_000, strict=True)
     trainees_per_team_cycle: int = Field(gt=0, le=10_000, strict=True)
     cycles_per_year: float = Field(gt=0.0, le=52.0, strict=True)
+
+
+class AarRule(RuleBase):
+    """Air-to-air refuelling for a CAP rule's fighters: tankers = fighter sorties a day /
+    receivers per tanker sortie / tanker sorties a day / mission capable."""
+
+    rule: Literal["aar"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "cap": "cap requirement"}
+    capability: Id = "aar-tanker"
+    region: Id
+    cap: Id = Field(description="The `cap` requirement whose fighters the tankers refuel.")
+    receivers_per_sortie: float = Field(gt=0.0, le=100.0, strict=True,
+                                        description="Fighters one tanker sortie refuels.")
+    sortie_rate: float = Field(gt=0.0, le=10.0, strict=True,
+                               description="Sorties per tanker per day.")
+    mission_capable: float = Field(gt=0.0, le=1.0, strict=True)
+
+
+class IsrRule(RuleBase):
+    """Airborne ISR orbits for an area to watch and the brigades of a headline, held around
+    the clock: aircraft = orbits · 24 / hours on station / sortie rate / mission capable."""
+
+    rule: Literal["isr"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "headline": "headline requirement"}
+    capability: Id = "isr-aircraft"
+    region: Id
+    headline: Id = Field(description="The `headline` requirement whose brigades are watched over.")
+    area_km2: float = Field(ge=0.0, le=10_000_000.0, strict=True, description="Area to watch.")
+    km2_per_orbit: float = Field(gt=0.0, le=10_000_000.0, strict=True,
+                                 description="Area one orbit's sensor covers.")
+    orbits_per_brigade: float = Field(ge=0.0, le=10.0, strict=True)
+    endurance_h: float = Field(gt=0.0, le=100.0, strict=True)
+    transit_h: float = Field(ge=0.0, le=50.0, strict=True)
+    sortie_rate: float = Field(gt=0.0, le=10.0, strict=True, description="Sorties per aircraft per day.")
+    mission_capable: float = Field(gt=0.0, le=1.0, strict=True)
+
+    @model_validator(mode="after")
+    def _time_on_station(self) -> IsrRule:
+        _check_time_on_station(self.endurance_h, self.transit_h)
+        return self
+
+
+class AirliftRule(RuleBase):
+    """Airlift to sustain the personnel other requirements size: the air share of their daily
+    tonnage and their troops' rotation, in sorties a day, over sorties per aircraft."""
+
+    rule: Literal["airlift"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "supports[]": "supported requirement"}
+    capability: Id = "strategic-airlift"
+    region: Id
+    supports: list[Id] = Field(min_length=1, description="Requirements whose personnel it sustains.")
+    tonnes_per_person_day: float = Field(ge=0.0, le=1.0, strict=True)
+    air_share: Share = Field(description="Share of the tonnage moved by air.")
+    payload_t: float = Field(gt=0.0, le=500.0, strict=True, description="Tonnes per sortie.")
+    tour_days: float = Field(gt=0.0, le=3650.0, strict=True,
+                             description="Tour length: each soldier flies in and out once a tour.")
+    seats: int = Field(gt=0, le=1_000, strict=True, description="Passengers per sortie.")
+    sortie_rate: float = Field(gt=0.0, le=10.0, strict=True, description="Sorties per aircraft per day.")
+    mission_capable: float = Field(gt=0.0, le=1.0, strict=True)
+
+
+class BrigadeRule(RuleBase):
+    """Support in proportion to a headline's brigades: units = ceil(brigades · per_brigade)."""
+
+    rule: Literal["per_brigade"]
+    references: ClassVar[dict[str, str]] = {"capability": "capability", "region": "region",
+                                            "headline": "headline requirement"}
+    capability: Id
+    region: Id
+    headline: Id = Field(description="The `headline` requirement whose brigades it supports.")
+    per_brigade: float = Field(gt=0.0, le=100.0, strict=True)
 
 
 class ExplicitRule(RuleBase):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 import pycountry
 
 from willing.scenario.errors import PathPart, Problem, dotted
-from willing.scenario.model import RuleBase, ScenarioSpec
+from willing.scenario.model import AirliftRule, CapRule, HeadlineRule, RuleBase, ScenarioSpec
 from willing.scenario.overrides import override
-from willing.scenario.packaged import NationFigures
+from willing.scenario.packaged import Capability, NationFigures
 
 Path = tuple[PathPart, ...]
 
@@ -32,11 +32,14 @@ def _each(kind: str, values: Iterable[str], valid: set[str], path: Path,
             yield _unknown(kind, v, valid, (*path, i) if indexed else path)
 
 
-def check(spec: ScenarioSpec, capability_ids: set[str],
+def check(spec: ScenarioSpec, catalogue: Mapping[str, Capability],
           figures: dict[str, NationFigures]) -> list[Problem]:
     """Every problem with the ids a validated scenario refers to."""
+    capability_ids = set(catalogue)
+    parents = {c.parent for c in catalogue.values() if c.parent}  # what a pledge may lend
     regions, roles, states = set(spec.regions), set(spec.roles), set(spec.states)
-    valid = {"region": regions, "role": roles, "state": states, "capability": capability_ids}
+    valid = {"region": regions, "role": roles, "state": states, "capability": capability_ids,
+             **_requirement_kinds(spec)}
     out: list[Problem] = []
 
     if spec.default_state not in states:
@@ -104,7 +107,22 @@ def check(spec: ScenarioSpec, capability_ids: set[str],
             out += _each("state", pledge.states, states, (*ppath, "states"))
             out += _each("entry point", pledge.entry_points, set(spec.entry_points),
                          (*ppath, "entry_points"))
+            if pledge.lend and pledge.capability in capability_ids \
+                    and pledge.capability not in parents:
+                out.append(Problem((*ppath, "lend"), f"'{pledge.capability}' has no sub-unit in "
+                                   "the catalogue to lend; capabilities with one: "
+                                   f"{', '.join(sorted(parents))}"))
     return out
+
+
+def _requirement_kinds(spec: ScenarioSpec) -> dict[str, set[str]]:
+    """The requirement ids a rule may derive from, by kind: enabler rules name the `cap` or
+    `headline` rule they support; airlift names any requirement but another airlift one (so
+    that no derivation can come back to itself)."""
+    rules = [r for line in spec.mission_lines.values() for r in line.requirements]
+    return {"cap requirement": {r.id for r in rules if isinstance(r, CapRule)},
+            "headline requirement": {r.id for r in rules if isinstance(r, HeadlineRule)},
+            "supported requirement": {r.id for r in rules if not isinstance(r, AirliftRule)}}
 
 
 def _rule_references(rule: RuleBase, base: Path, valid: dict[str, set[str]]) -> list[Problem]:

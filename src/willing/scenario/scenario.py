@@ -54,6 +54,8 @@ class PledgeRecord:
     count_rule: str
     deployed: int | None = None
     """Units the nation keeps deployed, when it pledged them so (`count` is then their pool)."""
+    lend: bool = False
+    """Its units may also be lent as sub-units to formed units (`Pledge.lend`)."""
 
 
 @dataclass(frozen=True)
@@ -295,7 +297,7 @@ def _resolve(spec: ScenarioSpec, option: str | None, overrides: dict[str, Any],
     ] if option in spec.force_options else []
     layers += [(overrides, ())] if overrides else []
     if not any(values for values, _ in layers):
-        found = check(spec, set(_catalogue(spec)), packaged.nations())
+        found = check(spec, _catalogue(spec), packaged.nations())
         return spec, [_located(doc, p) for p in found]
     data = spec.model_dump(by_alias=True, exclude_unset=True)
     given: dict[tuple[PathPart, ...], tuple[PathPart, ...]] = {}
@@ -312,7 +314,7 @@ def _resolve(spec: ScenarioSpec, option: str | None, overrides: dict[str, Any],
         found = [replace(p, path=in_data(data, p.path))
                  for p in problems_from(exc, None, ScenarioSpec)]
         return spec, [_located(doc, relocate(p, given) or p) for p in found]
-    found = check(resolved, set(_catalogue(resolved)), packaged.nations())
+    found = check(resolved, _catalogue(resolved), packaged.nations())
     return resolved, [_located(doc, relocate(p, given) or p) for p in found]
 
 
@@ -395,6 +397,7 @@ def _pledges(spec: ScenarioSpec, catalogue: dict[str, packaged.Capability],
                 else d.readiness_days,
                 regions=tuple(p.regions), roles=tuple(p.roles), states=tuple(p.states),
                 conditions=conditions, source=p.source, assumption=p.assumption, count_rule=rule,
+                lend=p.lend,
             ))
     return out
 

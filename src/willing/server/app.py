@@ -35,7 +35,7 @@ from willing.report.render import render
 from willing.results import Nested
 from willing.scenario import ScenarioError, packaged
 from willing.scenario.ledger import packaged_ledger, store_rows
-from willing.server import draft, scenarios
+from willing.server import compare, draft, scenarios
 from willing.server.access import PLANNER, Viewer, releasable
 from willing.server.jobs import Jobs, LimitExceeded, stress_available
 from willing.server.limits import MAX_DRAWS, MAX_ID, BodyLimit, Limits
@@ -322,6 +322,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
 
     api.include_router(draft.router, dependencies=[Depends(current_viewer)],
                        responses={**READ, **answers(400, 413)})
+    api.include_router(compare.router(current_viewer), responses={**READ, **answers(404)})
     return api
 
 

@@ -218,7 +218,9 @@ BUILDERS: list[Callable[[dict[str, Any]], Section | None]] = [coalition, allocat
 def sections(b: dict[str, Any]) -> list[Section]:
     """Every section the bundle has data for, in reading order, assumptions last."""
     from willing import analyses
+    from willing.report.theatre import theatre_map
 
-    builders = [*BUILDERS, *(f for a in analyses.registered() if (f := a.section) is not None)]
+    builders = [*BUILDERS, *(f for a in analyses.registered() if (f := a.section) is not None),
+                theatre_map]
     out = [s for f in builders if (s := f(b)) is not None]
     return [*out, assumptions_section(b)]

@@ -32,6 +32,7 @@ from willing import __version__, analyses
 from willing.report import bundle as bundles
 from willing.report.figures import sections
 from willing.report.render import render
+from willing.report.theatre import OFFLINE_GEO_JS
 from willing.results import Nested
 from willing.scenario import ScenarioError, packaged
 from willing.scenario.ledger import packaged_ledger, store_rows
@@ -164,7 +165,8 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
                        routes={"/api/draft": draft.MAX_BODY_BYTES})
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     page = Environment(loader=PackageLoader("willing.server"), autoescape=select_autoescape()
-                       ).get_template("dashboard.html").render(version=__version__)
+                       ).get_template("dashboard.html").render(version=__version__,
+                                                               offline_geo=OFFLINE_GEO_JS)
 
     def run_bundle(run_id: int, who: Viewer) -> dict[str, Any]:
         try:

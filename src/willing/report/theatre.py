@@ -124,7 +124,7 @@ def figure(b: dict[str, Any]) -> go.Figure:
         z=[regions[mapped[fid]]["deployed"] for fid in ids], zmin=0, zmax=top,
         customdata=[[mapped[fid], regions[mapped[fid]]["deployed"], regions[mapped[fid]]["short"],
                      regions[mapped[fid]]["required"]] for fid in ids],
-        text=[_name(geo, fid) for fid in ids], colorscale="Blues",
+        text=[_name(geo, fid) for fid in ids], colorscale=[[0, "#f1f6fb"], [1, "#4a86c0"]],
         marker_line={"color": "#1f4e79", "width": 0.8},
         colorbar={"title": {"text": "personnel<br>deployed"}, "len": 0.6},
         hovertemplate="<b>%{customdata[0]}</b> (%{text})<br>%{customdata[1]:,} personnel deployed"

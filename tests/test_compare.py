@@ -120,3 +120,24 @@ def test_the_compare_page_is_served_and_linked_from_the_dashboard(
     assert 'href="/compare"' in c.get("/").text
     page = c.get("/compare")
     assert page.status_code == 200 and "/static/compare.js" in page.text
+
+
+def test_stress_runs_compare_their_probabilities(runs: tuple[TestClient, Any, Any, int, int]) -> None:
+    from willing.robust import stress
+
+    c = runs[0]
+    base = willing.load_scenario()
+    edited = parse_scenario(base.text.replace(FRA_INFANTRY, ""), "edited.yaml")
+    results = [stress(sc, draws=2000, seed=7) for sc in (base, edited)]
+    store = c.app.state.store  # type: ignore[attr-defined]
+    a, b = (store.add("stress", jsonable(r.to_dict()), scenario=sc, params={"draws": 2000})
+            for r, sc in zip(results, (base, edited), strict=True))
+    d = c.get(f"/api/compare?a={a}&b={b}", headers=auth("obs-token")).json()
+    shown = rows(d["stress"], "figure")
+    assert set(shown) == {"p_essential_met", "p_all_met", "mean_essential", "mean_coverage"}
+    sa, sb = (r.to_dict()["summary"] for r in results)
+    for figure, row in shown.items():
+        assert (row["a"], row["b"]) == (pytest.approx(sa[figure]), pytest.approx(sb[figure]))
+        assert row["delta"] == pytest.approx(sb[figure] - sa[figure])
+    assert shown["mean_essential"]["delta"] < 0  # France's infantry is missed in some draws
+    assert d["plans"] == []

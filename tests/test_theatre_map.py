@@ -63,8 +63,11 @@ def test_the_figure_shows_the_plans_personnel_by_region(plan_bundle: dict) -> No
     deployed = fig.data[1]
     shown = {row[0]: row[1] for row in deployed.customdata}
     assert shown == {r: v for r, v in expected.items() if r in region_features()}
-    for fid, z, row in zip(deployed.locations, deployed.z, deployed.customdata, strict=True):
-        assert fid in region_features()[row[0]] and z == expected[row[0]]
+    for z, row in zip(deployed.z, deployed.customdata, strict=True):
+        assert z == expected[row[0]]
+    drawn = [row[0] for row in deployed.customdata]
+    assert {r: drawn.count(r) for r in shown} == {r: len(region_features()[r]) for r in shown}
+    assert {f["id"] for f in deployed.geojson["features"]} == set(deployed.locations)
     short = {row[0]: row[2] for row in deployed.customdata}
     reqs = plan.requirements  # a requirement filled beyond its need does not offset another's gap
     gap = (reqs["personnel"] - reqs["personnel_filled"]).clip(lower=0).groupby(reqs["region"]).sum()
@@ -81,6 +84,14 @@ def test_the_slider_ends_with_every_requirement_closed(plan_bundle: dict) -> Non
     assert [f.name for f in fig.frames] == [str(d) for d in days]
     last = fig.frames[-1].data[0].z
     assert list(last) == [closed.get(row[0], [0])[-1] for row in fig.data[1].customdata]
+
+
+def test_the_figure_names_no_country(plan_bundle: dict) -> None:
+    """Countries are drawn, never named: no role may meet another nation's code or name."""
+    text = figure(plan_bundle).to_json()
+    for f in boundaries()["features"]:
+        if f["properties"]["kind"] == "country":
+            assert f'"{f["id"]}"' not in text and f["properties"]["name"] not in text, f["id"]
 
 
 def test_the_section_is_in_the_report_and_names_its_sources(plan_bundle: dict) -> None:

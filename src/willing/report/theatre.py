@@ -104,30 +104,30 @@ def closed_by_day(b: dict[str, Any]) -> tuple[list[int], dict[str, list[int]]]:
 
 
 def figure(b: dict[str, Any]) -> go.Figure:
-    """The map (see the module doc); region shapes carry `customdata` = their region id."""
+    """The map (see the module doc); region shapes carry `customdata` = [region id, personnel
+    deployed, short, required]."""
     geo = boundaries()
     regions = by_region(b)
     features = region_features()
     mapped = {fid: region for region, fids in features.items() if region in regions for fid in fids}
+    shapes = _shapes(geo)
     fig = go.Figure()
     others = [f for f in geo["features"] if f["id"] not in mapped]
-    fig.add_choropleth(geojson=_subset(geo, [f["id"] for f in others]),
-                       locations=[f["id"] for f in others], featureidkey="id",
-                       z=[int(f["properties"]["kind"] == "oblast") for f in others], zmin=0, zmax=1,
-                       colorscale=[[0, BACKGROUND], [1, UKRAINE]], showscale=False,
+    fig.add_choropleth(geojson=_collection(shapes, others), locations=[shapes[f["id"]] for f in others],
+                       featureidkey="id", z=[int(f["properties"]["kind"] == "oblast") for f in others],
+                       zmin=0, zmax=1, colorscale=[[0, BACKGROUND], [1, UKRAINE]], showscale=False,
                        marker_line={"color": "#ffffff", "width": 0.6}, name="other areas",
-                       text=[f["properties"]["name"] for f in others], hovertemplate="%{text}<extra></extra>")
-    ids = list(mapped)
+                       hoverinfo="skip")
+    ids = [f for f in geo["features"] if f["id"] in mapped]
     top = max((r["deployed"] for r in regions.values()), default=0) or 1
     fig.add_choropleth(
-        geojson=_subset(geo, ids), locations=ids, featureidkey="id", name="personnel deployed",
-        z=[regions[mapped[fid]]["deployed"] for fid in ids], zmin=0, zmax=top,
-        customdata=[[mapped[fid], regions[mapped[fid]]["deployed"], regions[mapped[fid]]["short"],
-                     regions[mapped[fid]]["required"]] for fid in ids],
-        text=[_name(geo, fid) for fid in ids], colorscale=[[0, "#f1f6fb"], [1, "#4a86c0"]],
-        marker_line={"color": "#1f4e79", "width": 0.8},
+        geojson=_collection(shapes, ids), locations=[shapes[f["id"]] for f in ids], featureidkey="id",
+        name="personnel deployed", z=[regions[mapped[f["id"]]]["deployed"] for f in ids],
+        zmin=0, zmax=top, customdata=[[mapped[f["id"]], *(regions[mapped[f["id"]]][k] for k in (
+            "deployed", "short", "required"))] for f in ids],
+        colorscale=[[0, "#f1f6fb"], [1, "#4a86c0"]], marker_line={"color": "#1f4e79", "width": 0.8},
         colorbar={"title": {"text": "personnel<br>deployed"}, "len": 0.6},
-        hovertemplate="<b>%{customdata[0]}</b> (%{text})<br>%{customdata[1]:,} personnel deployed"
+        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]:,} personnel deployed"
                       "<br>%{customdata[2]:,} short of %{customdata[3]:,} required<extra></extra>")
     centres = [(region, *region_labels()[region]) for region in features if region in regions]
     fig.add_scattergeo(
@@ -144,7 +144,7 @@ def figure(b: dict[str, Any]) -> go.Figure:
             marker={"size": [5 + (r["personnel_per_day"] or 0) ** 0.5 / 8 for r in known],
                     "color": ["#c0392b" if r.get("open", True) else "#999999" for r in known],
                     "line": {"color": "#fff", "width": 1}, "symbol": "diamond"},
-            text=[f"{r.get('name') or r['entry_point']} ({r.get('mode', '')}): "
+            text=[f"{places()[r['entry_point']][2]} ({r.get('mode', '')}): "
                   f"{int(r['personnel_per_day'] or 0):,} personnel and "
                   f"{int(r.get('tonnes_per_day') or 0):,} t a day"
                   + ("" if r.get("open", True) else " — closed in this state") for r in known],
@@ -156,14 +156,14 @@ def figure(b: dict[str, Any]) -> go.Figure:
                                           legend={"orientation": "h", "y": 1.0, "x": 0})
 
 
-def _slider(fig: go.Figure, b: dict[str, Any], ids: list[str], mapped: dict[str, str],
+def _slider(fig: go.Figure, b: dict[str, Any], ids: list[dict[str, Any]], mapped: dict[str, str],
             top: int) -> None:
     """Frames of the build-up: the deployed layer recoloured day by day."""
     days, closed = closed_by_day(b)
     if not days:
         return
     fig.frames = [go.Frame(name=str(d), traces=[1], data=[go.Choropleth(
-        z=[closed.get(mapped[fid], [0] * len(days))[k] for fid in ids], zmin=0, zmax=top)])
+        z=[closed.get(mapped[f["id"]], [0] * len(days))[k] for f in ids], zmin=0, zmax=top)])
         for k, d in enumerate(days)]
     fig.update_layout(sliders=[{
         "active": len(days) - 1, "currentvalue": {"prefix": "build-up: personnel of requirements "
@@ -174,14 +174,19 @@ def _slider(fig: go.Figure, b: dict[str, Any], ids: list[str], mapped: dict[str,
                                        "transition": {"duration": 0}}]} for d in days]}])
 
 
-def _subset(geo: dict[str, Any], ids: list[str]) -> dict[str, Any]:
-    """The features of `ids` only: each layer carries its own shapes, none twice."""
-    keep = set(ids)
-    return {"type": "FeatureCollection", "features": [f for f in geo["features"] if f["id"] in keep]}
+def _shapes(geo: dict[str, Any]) -> dict[str, str]:
+    """Feature id → the id its shape has in the figure: an oblast or the sea keeps its own, a
+    country gets a neutral one (`area-3`). The map names no country, by code or by name: the
+    releasability filter's rule that a viewer meets no other nation holds for it too."""
+    return {f["id"]: f["id"] if f["properties"]["kind"] != "country" else f"area-{k}"
+            for k, f in enumerate(geo["features"])}
 
 
-def _name(geo: dict[str, Any], fid: str) -> str:
-    return next((str(f["properties"]["name"]) for f in geo["features"] if f["id"] == fid), fid)
+def _collection(shapes: dict[str, str], features: list[dict[str, Any]]) -> dict[str, Any]:
+    """These features only (each layer carries its own shapes, none twice), under their ids
+    in the figure and without their properties."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": shapes[f["id"]], "geometry": f["geometry"]} for f in features]}
 
 
 def theatre_map(b: dict[str, Any]) -> Section | None:

@@ -37,11 +37,11 @@ PARTS: tuple[Part, ...] = (
                      Table("gaps", text=("reason",)), Table("leads", public=("a", "b")),
                      Table("contributions", nation="nation")), many=True),
     Table("stress"),
-    Table("figures"),
 )
-"""What a comparison is made of, for the releasability filter (`a` and `b`, the runs'
-headers, are left undeclared: filtered with the cautious rule). The scenario part is filtered
-by `compare_texts` with the scenario diff's own parts."""
+"""What a comparison is made of, for the releasability filter. The runs' headers (`a`, `b`)
+and the changed figures of runs other than plans (`figures`, whose paths may name a nation)
+are left undeclared: filtered with the cautious rule. The scenario part is filtered by
+`compare_texts` with the scenario diff's own parts."""
 
 
 def headline(plan: dict[str, Any]) -> dict[str, Any]:
@@ -81,11 +81,7 @@ def compare_texts(text_a: str | None, text_b: str | None, viewer: Viewer) -> dic
 def compare_runs(a: Run, b: Run, viewer: Viewer) -> dict[str, Any]:
     """Runs `a` and `b` compared (see the module doc), as releasable to `viewer`."""
     out = diff(a, b)
-    scenario = out.pop("scenario")
-    out["scenario"] = {"force_option": scenario["force_option"],
-                       **compare_texts(a.scenario_text, b.scenario_text, viewer)}
-    if viewer.sees_everything:
-        out["scenario"]["lines"] = scenario["diff"]
+    lines = out.pop("scenario")
     plans_a, plans_b = plans_by_state(a.payload), plans_by_state(b.payload)
     for p in out["plans"]:
         p["headline"] = side_by_side(headline(plans_a[p["state"]]), headline(plans_b[p["state"]]))
@@ -95,10 +91,12 @@ def compare_runs(a: Run, b: Run, viewer: Viewer) -> dict[str, Any]:
         {k: stress_b[k] for k in STRESS_FIGURES if k in stress_b}) \
         if a.command == b.command == "stress" else []
     out["only_in"] = {"a": sorted(set(plans_a) - set(plans_b)), "b": sorted(set(plans_b) - set(plans_a))}
-    scenario_part = out.pop("scenario")
-    seen = releasable(out, viewer, PARTS)
-    seen["scenario"] = scenario_part
-    return dict(seen)
+    seen = dict(releasable(out, viewer, PARTS))
+    seen["scenario"] = {"force_option": lines["force_option"],
+                        **compare_texts(a.scenario_text, b.scenario_text, viewer)}
+    if viewer.sees_everything:
+        seen["scenario"]["lines"] = lines["diff"]
+    return seen
 
 
 def router(viewer: Callable[..., Viewer]) -> APIRouter:

@@ -7,6 +7,7 @@ import difflib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -85,19 +86,18 @@ def test_form_edits_change_only_what_they_name() -> None:
                        + BASE.split(FRA_ARMOUR, 1)[1].split("\n", 1)[0]]
     off = apply_changes(BASE, [(["nations", "EST"], None)])
     assert "  EST:" not in off and off.count("\n  ") < BASE.count("\n  ")
-    assert diff_scenarios(BASE, off)["nations"]["removed"] == ["EST"]
+    assert [(r["nation"], r["change"]) for r in diff_scenarios(BASE, off)["nations"]] == [
+        ("EST", "removed")]
     assert changed_outside(BASE, edited, ("nations", "FRA", "pledges")) == [
         "nations.GBR.willingness"]
     with pytest.raises(ValueError, match=r"nations\.FRA\.pledges\[99\]"):
         apply_changes(BASE, [(["nations", "FRA", "pledges", 99, "count"], 1)])
 
 
-def test_diff_names_nations_and_pledges() -> None:
-    b = BASE.replace(FRA_ARMOUR, FRA_ARMOUR.replace("count: 3", "count: 4"), 1)
-    d = diff_scenarios(BASE, b)
-    assert d["pledges"]["changed"] == [{"pledge": "FRA-2", "field": "count", "a": 3, "b": 4}]
-    assert d["nations"] == {"added": [], "removed": [], "changed": []}
-    assert diff_scenarios(BASE, BASE)["pledges"] == {"added": [], "removed": [], "changed": []}
+def changed(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """(pledge or nation, field, old, new) of a diff's changed records."""
+    return [(r.get("pledge", r.get("nation")), r["field"], r["a"], r["b"]) for r in records
+            if r["change"] == "changed"]
 
 
 def test_versions_round_trip_with_their_changes(client: TestClient) -> None:
@@ -108,13 +108,21 @@ def test_versions_round_trip_with_their_changes(client: TestClient) -> None:
     v = res.json()
     assert (v["author"], v["role"], v["note"], v["parent"], v["yaml"]) == (
         "J5", "planner", "UK less keen", None, text)
-    assert v["changes"]["nations"]["changed"] == [
-        {"nation": "GBR", "field": "willingness", "a": 0.85, "b": 0.7}]
+    assert changed(v["changes"]["nations"]) == [("GBR", "willingness", 0.85, 0.7)]
+    assert v["summary"] == ["nation GBR willingness: 0.85 → 0.7"]
     child_text = text.replace(FRA_ARMOUR, FRA_ARMOUR.replace("count: 3", "count: 6"), 1)
     child = client.post("/api/versions", json={"name": NAME, "yaml": child_text, "parent": v["id"]},
                         headers=auth("plan")).json()
-    assert child["changes"]["pledges"]["changed"] == [
-        {"pledge": "FRA-2", "field": "count", "a": 3, "b": 6}]  # against its parent only
+    assert changed(child["changes"]["pledges"]) == [
+        ("FRA-2", "count", 3, 6)]  # against its parent only
+    versus = client.get(f"/api/compare/versions?a={v['id']}&b={child['id']}", headers=auth("plan"))
+    assert versus.status_code == 200, versus.text
+    assert versus.json()["scenario"]["summary"] == child["summary"]
+    assert versus.json()["a"]["id"] == v["id"] and "yaml" not in versus.json()["a"]
+    fra = client.get(f"/api/compare/versions?a={v['id']}&b={child['id']}", headers=auth("pol"))
+    assert fra.status_code == 200 and fra.json()["scenario"]["summary"] == []  # FRA's change
+    assert client.get(f"/api/compare/versions?a={v['id']}&b=999999",
+                      headers=auth("plan")).status_code == 404
     assert client.get(f"/api/versions/{child['id']}", headers=auth("plan")).json() == child
     listed = client.get(f"/api/versions?name={NAME}", headers=auth("plan")).json()
     assert [x["id"] for x in listed][:2] == [child["id"], v["id"]] and "yaml" not in listed[0]
@@ -168,8 +176,7 @@ def test_a_representative_sees_only_their_nation_and_proposes_its_pledges(
     assert accepted.status_code == 200
     new = accepted.json()
     assert (new["status"], new["parent"], new["author"]) == ("version", base["id"], "J5")
-    assert new["changes"]["pledges"]["changed"] == [
-        {"pledge": "POL-1", "field": "count", "a": 6, "b": 9}]
+    assert changed(new["changes"]["pledges"]) == [("POL-1", "count", 6, 9)]
     assert FRA_ARMOUR in new["yaml"]  # the full text: the other nations as the planner wrote them
     assert client.get(f"/api/versions/{p['id']}", headers=auth("plan")).json()["status"] == "accepted"
     again = client.post(f"/api/versions/{p['id']}/reject", headers=auth("plan"))

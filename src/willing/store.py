@@ -563,7 +563,7 @@ def diff(a: Run, b: Run) -> dict[str, Any]:
                        "diff": lines}
     out["params"] = {k: [a.params.get(k), b.params.get(k)] for k in sorted({*a.params, *b.params})
                      if a.params.get(k) != b.params.get(k)}
-    plans_a, plans_b = _plans(a.payload), _plans(b.payload)
+    plans_a, plans_b = plans_by_state(a.payload), plans_by_state(b.payload)
     out["plans"] = [_plan_diff(state, plans_a[state], plans_b[state])
                     for state in plans_a if state in plans_b]
     if not out["plans"]:
@@ -573,7 +573,8 @@ def diff(a: Run, b: Run) -> dict[str, Any]:
     return out
 
 
-def _plans(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def plans_by_state(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The plans of a run's payload (one plan, or a contingency's plans) by their state."""
     found = [payload] if "summary" in payload and "allocation" in payload else [
         p for p in payload.get("plans", []) if isinstance(p, dict) and "summary" in p]
     return {str(p["summary"].get("state")): p for p in found}

@@ -243,8 +243,10 @@ BUILDERS: list[Callable[[dict[str, Any]], Built]] = [coalition, coverage, alloca
 def sections(b: dict[str, Any]) -> list[Section]:
     """Every section the bundle has data for, in reading order, assumptions last."""
     from willing import analyses
+    from willing.report.theatre import theatre_map
 
-    builders = [*BUILDERS, *(f for a in analyses.registered() if (f := a.section) is not None)]
+    builders = [*BUILDERS, *(f for a in analyses.registered() if (f := a.section) is not None),
+                theatre_map]
     out: list[Section] = []
     for f in builders:
         built = f(b)

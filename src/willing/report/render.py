@@ -23,6 +23,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from willing.report.figures import Section, sections
+from willing.report.theatre import OFFLINE_GEO_JS
 
 TEMPLATES = resources.files("willing.report") / "templates"
 PCT_COLUMNS = {"coverage", "fair_share", "lead_share", "lead_share_min", "share"}
@@ -68,7 +69,8 @@ def render(bundle: dict[str, Any]) -> str:
         summary=bundle.get("plan", {}).get("summary"), run=bundle.get("run"),
         sections=ctx,
         created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), plotly_js=get_plotlyjs())
+        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
+        plotly_js=get_plotlyjs() + "\n" + OFFLINE_GEO_JS)
 
 
 def chromium() -> str:

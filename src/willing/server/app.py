@@ -32,10 +32,11 @@ from willing import __version__, analyses
 from willing.report import bundle as bundles
 from willing.report.figures import sections
 from willing.report.render import render
+from willing.report.theatre import OFFLINE_GEO_JS
 from willing.results import Nested
 from willing.scenario import ScenarioError, packaged
 from willing.scenario.ledger import packaged_ledger, store_rows
-from willing.server import builder, draft, scenarios, whatif
+from willing.server import builder, compare, draft, scenarios, whatif
 from willing.server.access import Viewer, releasable
 from willing.server.answers import NAME, READ, Name, answers
 from willing.server.jobs import Jobs, LimitExceeded, stress_available
@@ -126,7 +127,8 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
                        routes={"/api/draft": draft.MAX_BODY_BYTES, **builder.BODY_LIMITS})
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     page = Environment(loader=PackageLoader("willing.server"), autoescape=select_autoescape()
-                       ).get_template("dashboard.html").render(version=__version__)
+                       ).get_template("dashboard.html").render(version=__version__,
+                                                               offline_geo=OFFLINE_GEO_JS)
 
     def run_bundle(run_id: int, who: Viewer) -> dict[str, Any]:
         try:
@@ -286,6 +288,7 @@ def create_app(store_url: str | None = None, users: dict[str, Viewer] | None = N
                        responses={**READ, **answers(400, 413)})
     api.include_router(builder.router)
     api.include_router(whatif.router, responses={**READ, **answers(400, 403, 413)})
+    api.include_router(compare.router(current_viewer), responses={**READ, **answers(404)})
     return api
 
 

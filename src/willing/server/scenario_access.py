@@ -25,6 +25,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from willing.scenario import ScenarioError
+from willing.scenario import diff as scenario_diff
 from willing.scenario.editing import dump
 from willing.scenario.errors import PathPart
 from willing.scenario.yamlmarks import parse, plain
@@ -96,6 +97,8 @@ def version_view(v: Version, viewer: Viewer, text: bool = True) -> dict[str, Any
     `text` is False (a listing); None when they may not see it at all (another nation's
     proposal, to a representative)."""
     body = {k: x for k, x in v.to_dict().items() if k != "yaml"}
+    changes = releasable(v.changes, viewer, scenario_diff.PARTS) if v.changes else {}
+    body |= {"changes": changes, "summary": scenario_diff.describe(changes)}
     if viewer.role is Role.PLANNER:
         return {**body, "yaml": v.yaml} if text else body
     if viewer.role is Role.OBSERVER:
@@ -104,7 +107,9 @@ def version_view(v: Version, viewer: Viewer, text: bool = True) -> dict[str, Any
         return {**seen, "aggregates": aggregates(v.yaml)} if text else seen
     if v.nation not in (None, viewer.nation):
         return None
-    seen = {**releasable(body, viewer), "nation": v.nation}
+    seen = {**releasable({k: x for k, x in body.items() if k not in ("changes", "summary")},
+                         viewer), "changes": changes, "summary": body["summary"],
+            "nation": v.nation}
     return {**seen, "yaml": visible_yaml(v.yaml, viewer)} if text else seen
 
 

@@ -234,19 +234,6 @@ async function save(event) {
   }
 }
 
-function summary(changes) {
-  if (!changes || !changes.nations) return "";
-  const parts = [];
-  const n = changes.nations, p = changes.pledges;
-  if (n.added.length) parts.push(`+${n.added.join(", ")}`);
-  if (n.removed.length) parts.push(`−${n.removed.join(", ")}`);
-  n.changed.forEach((c) => parts.push(`${c.nation} ${c.field} ${JSON.stringify(c.a)} → ${JSON.stringify(c.b)}`));
-  if (p.added.length) parts.push(`pledges +${p.added.join(", ")}`);
-  if (p.removed.length) parts.push(`pledges −${p.removed.join(", ")}`);
-  p.changed.forEach((c) => parts.push(`${c.pledge} ${c.field} ${JSON.stringify(c.a)} → ${JSON.stringify(c.b)}`));
-  return parts.join("; ");
-}
-
 async function decide(id, verdict) {
   try {
     const v = await post(`/api/versions/${id}/${verdict}`, {});
@@ -278,7 +265,7 @@ async function loadVersions() {
   const body = $("versions").querySelector("tbody");
   body.replaceChildren();
   rows.forEach((v) => {
-    const what = el("td", {}, v.note || "", el("div", { className: "muted" }, summary(v.changes)));
+    const what = el("td", {}, v.note || "", el("div", { className: "muted" }, (v.summary || []).join("; ")));
     if (v.status !== "version") what.prepend(el("span", { className: `tag ${v.status}` }, v.status), " ");
     if (v.status === "proposed" && state.me.role === "planner") {
       const yes = el("button", { type: "button", className: "small" }, "accept");

@@ -197,6 +197,7 @@ async function init() {
   $("to-builder").href = withToken("/builder");
   const me = await api("/api/whoami");
   $("whoami").textContent = me.nation ? `${me.role} · ${me.nation}` : me.role;
+  $("compare-link").href = withToken("/compare");
   if (!me.may_run) $("start").querySelectorAll("select, input, button").forEach((x) => (x.disabled = true));
   if (!me.stress_available) $("kind").querySelector('option[value="stress"]').disabled = true;
   scenarios = await api("/api/scenarios");

@@ -168,7 +168,7 @@ def test_asks_cost_matches_an_independent_cbc_model(nations: int, pledges: int,
 
 def likely(scenario: Scenario) -> Scenario:
     """The packaged scenario with every drawn condition at 0.99 and every nation at least
-    0.97 willing, without the Montreux rules: P(essential met) = 0.8 is then within reach of
+    0.97 willing, without the Montreux rules: P(essential met) = 0.9 is then within reach of
     the stand-in forces, and nothing is met without asks."""
     ov: dict[str, object] = {"regions.black-sea.access": [], "uncertainty.ceasefire_holds": 0.99,
                              "uncertainty.adversary_consent": 0.99,
@@ -178,18 +178,23 @@ def likely(scenario: Scenario) -> Scenario:
     return apply_overrides(scenario, ov)
 
 
-def test_robust_asks_reach_p_on_an_independent_seed(scenario: Scenario) -> None:
-    sc = likely(scenario)
+def test_robust_asks_reach_p_on_an_independent_seed() -> None:
+    # the small option: the medium option's derived enablers (8 tankers and 8 ISR aircraft
+    # kept deployed, docs/sizing.md) are never all met from the stand-in fleets. There the
+    # deterministic asks alone give P ≈ 0.87 and every spare unit ≈ 0.95, so P = 0.9 needs
+    # robust asks beyond the deterministic ones and is within reach.
+    P = 0.9
+    sc = likely(load_scenario(force_option="small"))
     plain = asks(sc, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0,
                  subunits=False)
     r = asks(sc, "ceasefire", fielded=fielded(), ceiling=lambda _: CEILING, draws=0,
-             robust=0.8, seed=3)
+             robust=P, seed=3)
     b = r.robust
     assert b["solver_status"] == "optimal" and b["reached"]
-    assert b["p_sample"] >= 0.8 > b["p_sample_alone"]
+    assert b["p_sample"] >= P > b["p_sample_alone"]
     assert b["p_every_spare_unit"] >= b["p_check"]
     cost = float((r.asks["cost_musd_per_year"] + r.asks["political_cost"]).sum())
-    assert cost > b["deterministic_cost"]  # the deterministic asks alone fall short of 0.8
+    assert cost > b["deterministic_cost"]  # the deterministic asks alone fall short of P
     kept = plain.asks.groupby(["candidate", "requirement"])["units"].sum()
     got = r.asks.groupby(["candidate", "requirement"])["units"].sum()
     assert (got.reindex(kept.index, fill_value=0) >= kept).all()  # they add, never drop
@@ -197,7 +202,7 @@ def test_robust_asks_reach_p_on_an_independent_seed(scenario: Scenario) -> None:
     fresh = willing.stress(with_pledges(sc, r.pledges), "ceasefire", draws=n,
                            seed=11).summary["p_essential_met"]
     half = 1.96 * math.sqrt(fresh * (1 - fresh) / n)
-    assert fresh + half >= 0.8
+    assert fresh + half >= P
     lo, hi = b["ci95"]
     assert lo - half <= fresh <= hi + half  # two independent estimates of the same P agree
 

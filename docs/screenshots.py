@@ -41,6 +41,8 @@ class View:
     ready: str
     click: str | None = None
     element: str | None = None
+    loaded: str = "body[data-ready='1']"
+    """The element that says the page has loaded (before `click`)."""
 
 
 VIEWS = [
@@ -48,6 +50,9 @@ VIEWS = [
     View("compare", "/compare?a={a}&b={b}", "body[data-compared='{a}-{b}']"),
     View("map", "/", "#chart-map .choroplethlocation", click="#runs tbody tr[data-run='{b}']",
          element="#section-map"),
+    View("builder", "/builder", "#whatif-panel[data-busy='false']"),
+    View("whatif", "/whatif", "#whatif-panel[data-busy='false']",
+         loaded="#whatif-panel[data-mounted='true']"),
 ]
 
 
@@ -117,7 +122,7 @@ def capture(names: list[str]) -> list[Path]:
             page.route("**/*", lambda route: route.continue_()
                        if route.request.url.startswith(base) else route.abort())
             page.goto(base + v.path.format(**ids))
-            page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+            page.wait_for_selector(v.loaded, timeout=60_000)
             if v.click:
                 page.click(v.click.format(**ids))
             page.wait_for_selector(v.ready.format(**ids), timeout=180_000)

@@ -158,6 +158,11 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, dict[str, str]]] 
     ("get", "/api/versions/{version_id}/download", "/api/versions/77/download", None, PLAN),
     ("post", "/api/versions/{version_id}/accept", "/api/versions/77/accept", None, POL),
     ("post", "/api/versions/{version_id}/reject", "/api/versions/77/reject", None, PLAN),
+    ("get", "/api/compare", "/api/compare?a=77&b=78", None, PLAN),
+    ("get", "/api/compare/versions", "/api/compare/versions?a=77&b=78", None, PLAN),
+    ("post", "/api/whatif", "/api/whatif",
+     {"edits": [{"kind": "nation", "value": False, "target": "XXX"}]}, PLAN),
+    ("post", "/api/whatif/yaml", "/api/whatif/yaml", {"edits": []}, POL),
 ]
 
 

@@ -93,6 +93,10 @@ def test_a_bad_override_says_which_path_and_what_is_valid(sc: willing.Scenario, 
     ("mission_lines.air.requirements.air-cap.stations: 4",
      "mission_lines.air.requirements.air-cap.station: 4", "air-cap.station:",
      r"unknown key 'station' \(did you mean 'stations'\?\)"),
+    ("mission_lines.air.requirements.air-cap.stations: 4",
+     "mission_lines.air.requirements.air-cap.count: 4", "air-cap.count:",
+     r"unknown key 'count' at mission_lines\.air\.requirements\[\d+\] \(a rule 'cap'\); "
+     r"valid keys: (?!.*\bcount\b).*stations"),
     ("mission_lines.air.requirements.air-cap.stations: 4", "air-cap: {stations: 4}",
      "air-cap: {", r"unknown key 'air-cap' at the top level.*overridden by its path, e\.g\. "
      r"mission_lines\.air\.requirements\.air-cap\.<field>"),

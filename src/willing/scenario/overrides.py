@@ -95,9 +95,10 @@ def resolve(data: dict[str, Any], path: Path, root: type[BaseModel]) -> tuple[An
         if model is not None and _container(annotation) is None:
             fields = {f.alias or n: f for n, f in model.model_fields.items()}
             if step not in fields:
-                keys = valid_keys(root, tuple(concrete))
+                keys = [k for k in valid_keys(root, tuple(concrete)) if k in fields]
+                kind = f" (a rule '{node['rule']}')" if "rule" in fields and "rule" in node else ""
                 raise ValueError(f"unknown key '{step}'{_close(str(step), keys)} at "
-                                 f"{_text(concrete) or 'the top level'}; valid keys: "
+                                 f"{_text(concrete) or 'the top level'}{kind}; valid keys: "
                                  f"{', '.join(keys)}")
             annotation = fields[str(step)].annotation
             if not last and node.get(step) is None:

@@ -101,7 +101,7 @@ def compare_runs(a: Run, b: Run, viewer: Viewer) -> dict[str, Any]:
     return seen
 
 
-def router(viewer: Callable[..., Viewer]) -> APIRouter:
+def router(viewer: Callable[..., Any]) -> APIRouter:
     """The compare page and API; `viewer` is the service's dependency naming who asks."""
     r = APIRouter()
     page = Environment(loader=PackageLoader("willing.server"), autoescape=select_autoescape()

@@ -9,11 +9,12 @@ from fastapi import Depends, HTTPException, Query, Request
 from willing.server.access import PLANNER, Viewer
 
 
-def current_viewer(request: Request, token: Annotated[str | None, Query(
+async def current_viewer(request: Request, token: Annotated[str | None, Query(
         max_length=200,
         description="API token, for download links (else the Authorization header)")] = None) -> Viewer:
     """The viewer a request speaks for: by its bearer token, or the planner when the server has
-    no users."""
+    no users. A dictionary look-up, so it runs on the event loop (a sync dependency would take
+    a worker thread per request)."""
     users: dict[str, Viewer] | None = request.app.state.users
     if users is None:
         return PLANNER

@@ -27,10 +27,10 @@ SAME_PLURAL = frozenset({"aircraft"})
 """Unit words whose plural is the word itself."""
 
 
-def full_attendance(scenario: Scenario, kernel: Kernel,
+def full_attendance(scenario: Scenario, state: str, kernel: Kernel,
                     reqs: list[sizing.Requirement]) -> dict[str, Any]:
-    """The essential requirements short with every key present, grouped as above, and the
-    plain statement of them (`statement`)."""
+    """The essential requirements short in `state` with every key present, grouped as above,
+    and the plain statement of them (`statement`)."""
     out = kernel.evaluate(np.ones((1, kernel.n_keys)), short=True)
     assert out.short is not None
     flows = out.flows[:, 0].astype(np.float64)
@@ -53,19 +53,25 @@ def full_attendance(scenario: Scenario, kernel: Kernel,
                        "required": required, "filled": required - unmet, "unmet": unmet,
                        "unit": _unit(scenario, caps, required)})
     shorts.sort(key=lambda s: (-int(s["unmet"]), s["requirements"]))
-    return {"essential_met": not shorts, "short": shorts, "statement": statement(shorts)}
+    holds = set(scenario.spec.states[state].holds)
+    return {"essential_met": not shorts, "short": shorts,
+            "statement": statement(shorts, [c for _, c in GLOBALS if c in holds],
+                                   [c for _, c in GLOBALS if c not in holds])}
 
 
-def statement(shorts: list[dict[str, Any]]) -> str:
-    """The plain sentence: which essential requirements stay short, and by how much."""
-    conditions = ", ".join(cond for _, cond in GLOBALS)
+def statement(shorts: list[dict[str, Any]], holding: list[str], ruled_out: list[str]) -> str:
+    """The plain sentence: which essential requirements stay short, and by how much, with the
+    drawn conditions the state lets hold (`holding`) and those it rules out (`ruled_out`: the
+    pledges that need them cannot serve, present or not)."""
+    given = (f"With every nation present and every drawn condition the state allows holding "
+             f"({', '.join(holding) or 'none'}"
+             + (f"; the state rules out {', '.join(ruled_out)}" if ruled_out else "") + ")")
     if not shorts:
-        return (f"With every nation present and every drawn condition holding ({conditions}), "
-                "every essential requirement is met.")
+        return f"{given}, every essential requirement is met."
     n = sum(len(s["requirements"]) for s in shorts)
     parts = [_names(s["requirements"]) + f" ({s['filled']:,} of {s['required']:,} {s['unit']})"
              for s in shorts]
-    return (f"Even with every nation present and every drawn condition holding ({conditions}), "
+    return (f"Even {given[0].lower()}{given[1:]}, "
             f"{n} essential requirement{' stays' if n == 1 else 's stay'} short: "
             + "; ".join(parts) + ".")
 

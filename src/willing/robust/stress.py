@@ -243,7 +243,7 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
         quantiles=quant, distribution=dist, curve=_curve(stats, d_all, d_ess, shown),
         conditional=_conditional(stats, share_all, share_ess),
         requirements=_requirements(reqs, stats), groups=_groups(k, reqs, stats),
-        nations=_nations(scenario, a, stats), attendance=full_attendance(scenario, k, reqs),
+        nations=_nations(scenario, a, stats), attendance=full_attendance(scenario, state, k, reqs),
         seconds=seconds, stats=stats)
 
 

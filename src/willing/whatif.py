@@ -42,7 +42,7 @@ from willing.results import Field, Result, Table
 from willing.robust.distributed import chunks
 from willing.robust.draws import Assumptions, Draws, draw_model, sample
 from willing.robust.kernel import Kernel, compile_kernel
-from willing.robust.stress import headline, histograms, means, transport
+from willing.robust.stress import headline, histograms, transport
 from willing.scenario.scenario import Scenario, apply_overrides
 
 Kind = Literal["nation", "pledge", "count", "willingness", "backstop"]
@@ -336,9 +336,8 @@ class WhatIf:
             total.append(units[0])
             essential.append(units[1])
             value += filled_value.sum(axis=1)
-        return {**headline(edited, self.state, seed, kernel, np.add.reduce(total),
-                           np.add.reduce(essential)),
-                **means(tp.values.T @ tp.demand, reqs, value, draws)}
+        return headline(edited, self.state, seed, kernel, np.add.reduce(total),
+                        np.add.reduce(essential), tp.value_required, reqs, value)
 
 
 def _controls(edited: Scenario, eff: Effective) -> tuple[pd.DataFrame, pd.DataFrame]:

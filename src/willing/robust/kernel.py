@@ -85,6 +85,11 @@ class Transport:
             raise ValueError("supply and demand must be non-negative")
 
     @property
+    def value_required(self) -> FloatArray:
+        """The value of every unit required, in each measure (V)."""
+        return self.values.T @ self.demand
+
+    @property
     def values(self) -> FloatArray:
         """Value per unit of each requirement, J × V (no measures: J × 0)."""
         return (self.value if self.value is not None

@@ -78,7 +78,7 @@ def stress_model(scenario: Scenario, state: str, assumptions: Assumptions,
     tp, reqs = transport(scenario, state)
     dm = draw_model(scenario, state, assumptions)
     return StressModel(compile_kernel(tp, dm.pledge_key, dm.n_keys, draws=draws), dm,
-                       tp.values.T @ tp.demand), reqs
+                       tp.value_required), reqs
 
 
 @dataclass
@@ -221,12 +221,12 @@ def summarise(scenario: Scenario, state: str, seed: int, a: Assumptions, model: 
     for p in parts[1:]:
         stats = stats + p
     k = model.kernel
-    summary = headline(scenario, state, seed, k, stats.total, stats.essential)
+    summary = headline(scenario, state, seed, k, stats.total, stats.essential,
+                       model.value_required, reqs, stats.measure_sum)
     n = stats.draws
     tot, ess = stats.total.sum(axis=0), stats.essential.sum(axis=0)
     d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
     share_all, share_ess = _shares(d_all), _shares(d_ess)
-    summary.update(means(model.value_required, reqs, stats.measure_sum, stats.draws))
     shown = _shown(reqs)
     quant = pd.DataFrame({"quantile": QUANTILES,
                           "coverage": [share_all[_quantile(tot, q)] for q in QUANTILES],
@@ -254,7 +254,7 @@ def _shown(reqs: list[sizing.Requirement]) -> list[tuple[int, str]]:
             if m != "weighted" or coverage.weighted(reqs)]
 
 
-def means(value_required: FloatArray, reqs: list[sizing.Requirement], measure_sum: FloatArray,
+def _means(value_required: FloatArray, reqs: list[sizing.Requirement], measure_sum: FloatArray,
           draws: int) -> dict[str, float]:
     """Mean coverage in each reported measure besides units, from the value filled summed over
     `draws` draws (`measure_sum`, one per measure of coverage.MEASURES)."""
@@ -283,8 +283,10 @@ def _curve(stats: ChunkStats, d_all: int, d_ess: int, shown: list[tuple[int, str
 
 
 def headline(scenario: Scenario, state: str, seed: int, k: Kernel, total: IntArray,
-             essential: IntArray) -> dict[str, Any]:
-    """The summary of a stress run from its histograms (`histograms`, summed over chunks)."""
+             essential: IntArray, value_required: FloatArray, reqs: list[sizing.Requirement],
+             measure_sum: FloatArray) -> dict[str, Any]:
+    """The summary of a stress run from its histograms (`histograms`, summed over chunks) and
+    the value filled in each coverage measure, summed over the draws (`measure_sum`)."""
     d_all, d_ess = int(k.tier_demand[-1]), int(k.tier_demand[0])
     tot, ess = total.sum(axis=0), essential.sum(axis=0)
     n = int(tot.sum())
@@ -293,6 +295,7 @@ def headline(scenario: Scenario, state: str, seed: int, k: Kernel, total: IntArr
         "draws": n, "seed": seed, "units_required": d_all, "essential_units_required": d_ess,
         "mean_coverage": float(tot @ _shares(d_all) / n),
         "mean_essential": float(ess @ _shares(d_ess) / n),
+        **_means(value_required, reqs, measure_sum, n),
         "p_essential_met": float(ess[-1] / n), "p_all_met": float(tot[-1] / n),
         "cuts": k.n_cuts, "pieces": k.n_pieces, "fallback_pieces": len(k.fallbacks),
     }

@@ -147,12 +147,15 @@ def _forbidden(exc: Forbidden) -> HTTPException:
     return HTTPException(403, str(exc))
 
 
-def _version(store: Store, version_id: int, who: Viewer) -> tuple[Version, dict[str, Any]]:
+def visible_version(store: Store, version_id: int, who: Viewer, text: bool = True
+                    ) -> tuple[Version, dict[str, Any]]:
+    """A stored version and what `who` may see of it (`version_view`); 404 when there is no
+    such version or `who` may not see it (another nation's proposal, to a representative)."""
     try:
         v = store.version(version_id)
     except ValueError as exc:
         raise HTTPException(404, str(exc)) from None
-    view = version_view(v, who)
+    view = version_view(v, who, text)
     if view is None:
         raise HTTPException(404, f"no scenario version {version_id} in the store")
     return v, view
@@ -207,7 +210,7 @@ def save(req: VersionRequest, request: Request, who: Who) -> Any:
     try:
         may_change(who, [])
         if req.parent is not None:
-            _version(store, req.parent, who)  # 404 before any other check
+            visible_version(store, req.parent, who)  # 404 before any other check
         if who.role is Role.NATIONAL:
             return _propose(store, req, who)
     except Forbidden as exc:
@@ -224,7 +227,7 @@ def _propose(store: Store, req: VersionRequest, who: Viewer) -> Any:
     """A representative's edit, checked against what they were shown of the parent and put
     into its full text, saved as a proposal."""
     if req.parent is not None:
-        parent = _version(store, req.parent, who)[0].yaml
+        parent = visible_version(store, req.parent, who)[0].yaml
     elif req.name in packaged.scenario_names():
         parent = packaged.scenario_text(req.name)
     else:
@@ -264,13 +267,13 @@ def versions(request: Request, who: Who,
 @router.get("/api/versions/{version_id}", summary="One version with its text (as the viewer "
             "may receive it) and what it changed", responses={**READ, **answers(404)})
 def version(version_id: VersionId, request: Request, who: Who) -> dict[str, Any]:
-    return _version(_store(request), version_id, who)[1]
+    return visible_version(_store(request), version_id, who)[1]
 
 
 @router.get("/api/versions/{version_id}/download", summary="A version's YAML file (download)",
             responses={**READ, **answers(403, 404)})
 def download(version_id: VersionId, request: Request, who: Who) -> Response:
-    v, _view = _version(_store(request), version_id, who)
+    v, _view = visible_version(_store(request), version_id, who)
     try:
         text = visible_yaml(v.yaml, who)
     except Forbidden as exc:
@@ -284,7 +287,7 @@ def _decide(version_id: int, request: Request, who: Viewer, accept: bool) -> dic
         raise HTTPException(403, f"only a coalition planner accepts or rejects proposals; a "
                             f"{who.role.value} may not")
     store = _store(request)
-    _version(store, version_id, who)
+    visible_version(store, version_id, who)
     try:
         v = store.decide(version_id, accept, author=_author(who), role=who.role.value)
     except ValueError as exc:

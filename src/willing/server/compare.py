@@ -24,8 +24,8 @@ from willing import __version__
 from willing.results import Field, Nested, Part, Table
 from willing.scenario import diff as scenario_diff
 from willing.server.access import Viewer, releasable
+from willing.server.builder import visible_version
 from willing.server.limits import MAX_ID
-from willing.server.scenario_access import version_view
 from willing.store import Run, diff, plans_by_state
 
 STRESS_FIGURES = ("p_essential_met", "p_all_met", "mean_essential", "mean_coverage")
@@ -127,18 +127,8 @@ def router(viewer: Callable[..., Any]) -> APIRouter:
     def compare_versions(request: Request, a: VersionParam, b: VersionParam,
                          who: Viewer = Depends(viewer)) -> dict[str, Any]:
         store = request.app.state.store
-        heads, texts = [], []
-        for version_id in (a, b):
-            try:
-                v = store.version(version_id)
-            except ValueError as exc:
-                raise HTTPException(404, str(exc)) from None
-            head = version_view(v, who, text=False)
-            if head is None:  # another nation's proposal, to a representative
-                raise HTTPException(404, f"no scenario version {version_id} in the store")
-            heads.append(head)
-            texts.append(v.yaml)
-        return {"a": heads[0], "b": heads[1], "scenario": compare_texts(texts[0], texts[1], who)}
+        (va, head_a), (vb, head_b) = (visible_version(store, i, who, text=False) for i in (a, b))
+        return {"a": head_a, "b": head_b, "scenario": compare_texts(va.yaml, vb.yaml, who)}
 
     return r
 
